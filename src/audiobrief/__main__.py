@@ -1,0 +1,5 @@
+"""``python -m audiobrief``."""
+
+from .cli import main
+
+main()

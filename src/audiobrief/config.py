@@ -1,0 +1,108 @@
+"""Settings from ``audiobrief.toml``: the show's metadata, voices per role, audio targets.
+
+Every key is optional; a missing file means the defaults. Unknown keys are reported, not ignored,
+so a typo does not silently change nothing.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+from .models import Show
+
+__all__ = ["AudioSettings", "Settings", "load_settings"]
+
+
+@dataclass(frozen=True, slots=True)
+class AudioSettings:
+    """How episodes sound: encoding, loudness target and pauses (milliseconds)."""
+
+    bitrate_kbps: int = 96
+    sample_rate_hz: int = 44_100
+    target_lufs: float = -16.0
+    true_peak_dbtp: float = -2.0
+    sentence_pause_ms: int = 300
+    segment_pause_ms: int = 650
+    section_pause_ms: int = 1200
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything a build needs besides the briefs themselves."""
+
+    show: Show = field(default_factory=Show)
+    audio: AudioSettings = field(default_factory=AudioSettings)
+    engine: str = "piper"
+    #: role -> voice name for the engine (``host`` reads intro, facts, outro; ``narrative`` the narratives).
+    voices: tuple[tuple[str, str], ...] = ()
+    pronunciations: tuple[tuple[str, str], ...] = ()
+    base_url: str = "http://127.0.0.1:8000/"
+
+    def voice_for(self, role: str) -> str | None:
+        """The configured voice for ``role`` (falling back to the host's), or None for the engine default."""
+        table = dict(self.voices)
+        return table.get(role) or table.get("host")
+
+
+_SECTIONS = {"show": Show, "audio": AudioSettings}
+
+
+def _build(kind: type, table: dict[str, Any], path: Path, section: str) -> Any:
+    known = {f.name for f in fields(kind)}
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown key(s) in [{section}]: {', '.join(unknown)}; known keys: {', '.join(sorted(known))}"
+        )
+    values = dict(table)
+    if "image" in values and values["image"]:
+        image = Path(values["image"])
+        values["image"] = image if image.is_absolute() else (path.parent / image)
+    try:
+        return kind(**values)
+    except TypeError as exc:
+        raise ConfigError(f"{path}: [{section}]: {exc}") from exc
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    """Read ``audiobrief.toml`` (``path``, or ``./audiobrief.toml`` when it exists) into :class:`Settings`.
+
+    :raises ConfigError: the file is not valid TOML or has unknown keys or wrong types.
+    """
+    if path is None:
+        default = Path("audiobrief.toml")
+        if not default.exists():
+            return Settings()
+        path = default
+    p = Path(path)
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{p}: no such configuration file") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{p}: not valid TOML: {exc}") from exc
+    settings = Settings()
+    unknown = sorted(set(data) - {"show", "audio", "engine", "voices", "pronunciations", "base_url"})
+    if unknown:
+        raise ConfigError(f"{p}: unknown section(s): {', '.join(unknown)}")
+    show = _build(Show, data.get("show", {}), p, "show")
+    audio = _build(AudioSettings, data.get("audio", {}), p, "audio")
+    engine = data.get("engine", {})
+    voices = data.get("voices", {})
+    pronunciations = data.get("pronunciations", {})
+    for name, table in (("engine", engine), ("voices", voices), ("pronunciations", pronunciations)):
+        if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+            raise ConfigError(f"{p}: [{name}] must be a table of strings")
+    return replace(
+        settings,
+        show=show,
+        audio=audio,
+        engine=engine.get("name", settings.engine),
+        voices=tuple(sorted(voices.items())),
+        pronunciations=tuple(sorted(pronunciations.items())),
+        base_url=data.get("base_url", settings.base_url),
+    )

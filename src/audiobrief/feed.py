@@ -1,0 +1,250 @@
+"""Stage 6: the podcast feed (RSS 2.0 + iTunes + Podcasting 2.0 + Podlove Simple Chapters).
+
+Built with feedgen. What feedgen's own iTunes extension cannot say (``itunes:explicit`` as
+``true``/``false``, which Apple and the W3C validator require) and the Podcasting 2.0 / psc tags go
+through :class:`Podcast20Extension`, a feedgen extension (``fg.register_extension``), not string
+patching. Namespaces: https://podcastindex.org/namespace/1.0, http://podlove.org/simple-chapters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import uuid
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urljoin
+
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from feedgen.feed import FeedGenerator  # imports lxml.etree, which feedgen.util needs first
+from feedgen.util import xml_elem
+
+from .errors import FeedError
+from .models import Brief, Chapter, Episode, Show
+from .timefmt import hms, npt
+
+__all__ = [
+    "PODCAST_GUID_NAMESPACE",
+    "Podcast20EntryExtension",
+    "Podcast20Extension",
+    "build_feed",
+    "podcast_guid",
+    "render_show_notes",
+]
+
+ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+PODCAST_NS = "https://podcastindex.org/namespace/1.0"
+PSC_NS = "http://podlove.org/simple-chapters"
+CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
+PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
+_MAX_DESCRIPTION_BYTES = 4000
+
+
+def podcast_guid(feed_url: str) -> str:
+    """The Podcasting 2.0 ``podcast:guid``: UUIDv5 of the feed URL without scheme and trailing slashes.
+
+    >>> podcast_guid("https://podnews.net/rss")
+    '9b024349-ccf0-5f69-a609-6b82873eab3c'
+    """
+    bare = feed_url.split("://", 1)[-1].rstrip("/")
+    return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, bare))
+
+
+class Podcast20Extension(BaseExtension):  # type: ignore[misc]
+    """Channel-level tags feedgen lacks: podcast:guid/locked/txt, itunes:explicit true|false, itunes:type."""
+
+    def __init__(self) -> None:
+        self.guid: str | None = None
+        self.locked: tuple[bool, str | None] | None = None
+        self.txt: list[tuple[str, str]] = []
+        self.explicit: bool | None = None
+        self.show_type = "episodic"
+
+    def extend_ns(self) -> dict[str, str]:
+        """Every namespace our feeds use, with its exact URI."""
+        return {"podcast": PODCAST_NS, "psc": PSC_NS, "content": CONTENT_NS, "itunes": ITUNES_NS}
+
+    def extend_rss(self, rss_feed: Any) -> Any:
+        """Append the channel tags."""
+        channel = rss_feed[0]
+        if self.explicit is not None:
+            xml_elem(f"{{{ITUNES_NS}}}explicit", channel).text = "true" if self.explicit else "false"
+        xml_elem(f"{{{ITUNES_NS}}}type", channel).text = self.show_type
+        if self.guid:
+            xml_elem(f"{{{PODCAST_NS}}}guid", channel).text = self.guid
+        if self.locked is not None:
+            locked = xml_elem(f"{{{PODCAST_NS}}}locked", channel)
+            locked.text = "yes" if self.locked[0] else "no"
+            if self.locked[1]:
+                locked.set("owner", self.locked[1])
+        for purpose, text in self.txt:
+            element = xml_elem(f"{{{PODCAST_NS}}}txt", channel)
+            element.set("purpose", purpose)
+            element.text = text
+        return rss_feed
+
+    def extend_atom(self, atom_feed: Any) -> Any:
+        """Nothing for Atom."""
+        return atom_feed
+
+
+class Podcast20EntryExtension(BaseEntryExtension):  # type: ignore[misc]
+    """Item-level tags: psc:chapters, podcast:chapters/transcript, itunes:explicit/episodeType/episode."""
+
+    def __init__(self) -> None:
+        self.chapters_url: str | None = None
+        self.transcripts: list[tuple[str, str, str | None]] = []
+        self.psc_chapters: list[Chapter] = []
+        self.explicit: bool | None = None
+        self.episode_type = "full"
+        self.episode_number: int | None = None
+
+    def extend_ns(self) -> dict[str, str]:
+        """Same namespaces as the channel extension."""
+        return {"podcast": PODCAST_NS, "psc": PSC_NS, "itunes": ITUNES_NS}
+
+    def extend_rss(self, item: Any) -> Any:
+        """Append the item tags."""
+        if self.explicit is not None:
+            xml_elem(f"{{{ITUNES_NS}}}explicit", item).text = "true" if self.explicit else "false"
+        xml_elem(f"{{{ITUNES_NS}}}episodeType", item).text = self.episode_type
+        if self.episode_number:
+            xml_elem(f"{{{ITUNES_NS}}}episode", item).text = str(self.episode_number)
+        if self.psc_chapters:
+            container = xml_elem(f"{{{PSC_NS}}}chapters", item)
+            container.set("version", "1.2")
+            for chapter in self.psc_chapters:
+                element = xml_elem(f"{{{PSC_NS}}}chapter", container)
+                element.set("start", npt(chapter.start_ms))
+                element.set("title", chapter.title)
+                if chapter.url:
+                    element.set("href", chapter.url)
+        if self.chapters_url:
+            element = xml_elem(f"{{{PODCAST_NS}}}chapters", item)
+            element.set("url", self.chapters_url)
+            element.set("type", "application/json+chapters")
+        for url, mime, rel in self.transcripts:
+            element = xml_elem(f"{{{PODCAST_NS}}}transcript", item)
+            element.set("url", url)
+            element.set("type", mime)
+            if rel:
+                element.set("rel", rel)
+        return item
+
+    def extend_atom(self, entry: Any) -> Any:
+        """Nothing for Atom."""
+        return entry
+
+
+def _truncate_bytes(text: str, limit: int) -> str:
+    data = text.encode("utf-8")
+    if len(data) <= limit:
+        return text
+    return data[: limit - 3].decode("utf-8", "ignore").rstrip() + "..."
+
+
+def _xml_safe(text: str) -> str:
+    # XML 1.0 forbids most control characters; a scraped brief can carry them.
+    return "".join(ch for ch in text if ch in "\t\n\r" or ord(ch) >= 0x20)
+
+
+def render_show_notes(brief: Brief, chapters: Sequence[Chapter]) -> str:
+    """Show notes as the limited HTML Apple allows (p, ul, li, a): facts, narratives, sources, chapters."""
+    def e(text: str) -> str:
+        return html.escape(text, quote=False)
+
+    parts = [f"<p>{e(brief.summary or brief.title)}</p>"]
+    if brief.facts:
+        parts.append("<p>The facts:</p><ul>")
+        for fact in brief.facts:
+            outlets = [o for o in (brief.outlet(n) for n in fact.source_numbers) if o]
+            cite = f" ({e(', '.join(outlets))})" if outlets else ""
+            parts.append(f"<li>{e(fact.text)}{cite}</li>")
+        parts.append("</ul>")
+    if brief.narratives:
+        parts.append("<p>The narratives:</p><ul>")
+        for narrative in brief.narratives:
+            by = f", as provided by {e(narrative.outlet)}" if narrative.outlet else ""
+            parts.append(f"<li>{e(narrative.label)}{by}: {e(narrative.text)}</li>")
+        parts.append("</ul>")
+    if brief.sources:
+        items = "".join(
+            f"<li><a href=\"{html.escape(s.url)}\">{e(s.outlet)}</a></li>" if s.url else f"<li>{e(s.outlet)}</li>"
+            for s in brief.sources
+        )
+        parts.append(f"<p>Sources:</p><ul>{items}</ul>")
+    parts.append("<p>Chapters:</p><ul>")
+    parts += [f"<li>{hms(c.start_ms)} {e(c.title)}</li>" for c in chapters]
+    parts.append("</ul><p>Narrated by a synthetic voice from a written brief.</p>")
+    return "".join(parts)
+
+
+def build_feed(show: Show, episodes: Sequence[Episode], base_url: str, *, image_file: str | None) -> bytes:
+    """Render the RSS feed for ``episodes`` (newest first).
+
+    :param show: channel metadata.
+    :param episodes: every published episode (from the episode store).
+    :param base_url: the public URL of the output folder; enclosures and links are made absolute with it.
+    :param image_file: the artwork's file name in the output folder.
+    :returns: UTF-8 XML.
+    :raises FeedError: a required value is missing or invalid.
+    """
+    if not base_url.startswith(("http://", "https://")):
+        raise FeedError(f"base URL {base_url!r} must start with http:// or https:// (use --base-url)")
+    base = base_url if base_url.endswith("/") else base_url + "/"
+    feed_url = urljoin(base, "feed.xml")
+    link = show.link or base
+    fg = FeedGenerator()
+    fg.load_extension("podcast")
+    fg.register_extension("podcast20", Podcast20Extension, Podcast20EntryExtension)
+    try:
+        fg.title(_xml_safe(show.title)[:255])
+        fg.link(href=feed_url, rel="self")
+        fg.link(href=link, rel="alternate")  # after "self": feedgen's <link> is the last one set
+        fg.description(_truncate_bytes(_xml_safe(show.description), _MAX_DESCRIPTION_BYTES))
+        fg.language(show.language)
+        fg.generator("audiobrief")
+        if show.copyright:
+            fg.copyright(show.copyright)
+        fg.podcast.itunes_author(show.author)
+        fg.podcast.itunes_owner(name=show.owner_name, email=show.owner_email)
+        fg.podcast.itunes_summary(_truncate_bytes(_xml_safe(show.description), _MAX_DESCRIPTION_BYTES))
+        categories: dict[str, Any] = {"cat": show.category}
+        if show.subcategory:
+            categories["sub"] = show.subcategory
+        fg.podcast.itunes_category(categories)
+        if image_file:
+            image_url = urljoin(base, image_file)
+            fg.podcast.itunes_image(image_url)
+            fg.image(url=image_url, title=show.title[:255], link=link)
+    except ValueError as exc:
+        raise FeedError(f"show metadata: {exc}") from exc
+    fg.podcast20.guid = podcast_guid(feed_url)
+    fg.podcast20.locked = (True, show.owner_email)
+    fg.podcast20.explicit = show.explicit
+    fg.podcast20.txt = [("ai-content", "true")]
+    if episodes:
+        fg.lastBuildDate(max(e.published for e in episodes))
+    # feedgen emits items in reverse order of add_entry: add the oldest first.
+    for episode in sorted(episodes, key=lambda e: e.published):
+        fe = fg.add_entry()
+        fe.guid(episode.guid, permalink=False)
+        fe.title(_xml_safe(episode.title)[:255])
+        fe.description(_truncate_bytes(_xml_safe(episode.show_notes_html), _MAX_DESCRIPTION_BYTES))
+        fe.link(href=link)
+        fe.enclosure(urljoin(base, episode.audio_file), str(episode.size_bytes), "audio/mpeg")
+        fe.pubDate(episode.published.astimezone(dt.timezone.utc))
+        fe.podcast.itunes_duration(str(round(episode.duration_ms / 1000)))
+        fe.podcast.itunes_summary(_truncate_bytes(_xml_safe(episode.summary or episode.title), _MAX_DESCRIPTION_BYTES))
+        fe.podcast20.explicit = show.explicit
+        fe.podcast20.episode_number = episode.number
+        fe.podcast20.psc_chapters = list(episode.chapters)
+        if episode.transcripts:
+            t = episode.transcripts
+            fe.podcast20.chapters_url = urljoin(base, t.chapters_json)
+            fe.podcast20.transcripts = [
+                (urljoin(base, t.vtt), "text/vtt", "captions"),
+                (urljoin(base, t.srt), "application/x-subrip", "captions"),
+                (urljoin(base, t.text), "text/plain", None),
+            ]
+    return bytes(fg.rss_str(pretty=True, xml_declaration=True, encoding="UTF-8"))

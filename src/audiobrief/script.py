@@ -1,0 +1,175 @@
+"""Stage 2: render a :class:`~audiobrief.models.Brief` into a spoken :class:`~audiobrief.models.Script`.
+
+One Jinja2 template per segment kind (``intro``, ``fact``, ``transition``, ``narrative``,
+``outro``), shipped in ``audiobrief/templates/script/`` and overridable file by file with
+``--templates DIR``. Rendered text then goes through :func:`~audiobrief.speakable.speakable`, so
+producer templates get the same cleaning as ours.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from .errors import TemplateError
+from .models import Brief, Script, Segment, SegmentKind, Show
+from .speakable import speakable
+
+__all__ = ["TEMPLATE_KINDS", "make_environment", "render_script", "spoken_date"]
+
+log = logging.getLogger(__name__)
+
+TEMPLATE_KINDS: tuple[SegmentKind, ...] = ("intro", "fact", "transition", "narrative", "outro")
+
+_COUNTS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def spoken_date(day: dt.date) -> str:
+    """A date as a newsreader says it.
+
+    >>> spoken_date(dt.date(2023, 9, 13))
+    'Wednesday, September 13, 2023'
+    """
+    return f"{day:%A}, {day:%B} {day.day}, {day.year}"
+
+
+def _definite(label: str) -> str:
+    # "Pro-Russia narrative" -> "the pro-Russia narrative"; "Narrative A" stays a name.
+    if re.match(r"narrative\b", label, re.I):
+        return label
+    first, _, rest = label.partition(" ")
+    if first.isupper() and len(first) > 1:  # an acronym keeps its capitals
+        return f"the {label}"
+    return f"the {first[:1].lower()}{first[1:]} {rest}".rstrip()
+
+
+def _join_and(items: Sequence[str]) -> str:
+    items = list(items)
+    if len(items) <= 2:
+        return " and ".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _spoken_count(n: int) -> str:
+    return _COUNTS[n] if 0 <= n < len(_COUNTS) else str(n)
+
+
+def make_environment(templates_dir: str | Path | None = None) -> Any:
+    """The Jinja2 environment: the producer's folder first (if any), then the shipped templates.
+
+    :raises TemplateError: when ``templates_dir`` is not a folder.
+    """
+    import jinja2
+
+    loaders: list[jinja2.BaseLoader] = []
+    if templates_dir is not None:
+        folder = Path(templates_dir)
+        if not folder.is_dir():
+            raise TemplateError(f"--templates {folder}: not a folder; give a folder of *.txt.j2 files")
+        loaders.append(jinja2.FileSystemLoader(str(folder)))
+    loaders.append(jinja2.PackageLoader("audiobrief", "templates/script"))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=False,
+    )
+    env.filters.update(
+        definite=_definite,
+        capitalize_first=lambda s: s[:1].upper() + s[1:],
+        join_and=_join_and,
+        spoken_count=_spoken_count,
+    )
+    return env
+
+
+def _summary_repeats_first_fact(brief: Brief) -> bool:
+    if not brief.summary or not brief.facts:
+        return False
+    words = re.sub(r"\W+", " ", brief.summary.lower()).split()
+    first = re.sub(r"\W+", " ", brief.facts[0].text.lower()).split()
+    return first[: len(words)] == words or words[: len(first)] == first
+
+
+def _narrative_title(label: str, outlet: str | None) -> str:
+    return f"{label} ({outlet})" if outlet else label
+
+
+def render_script(
+    brief: Brief,
+    show: Show,
+    *,
+    published: dt.datetime | dt.date,
+    templates_dir: str | Path | None = None,
+    pronunciations: Mapping[str, str] | None = None,
+) -> Script:
+    """Render the spoken script of ``brief``.
+
+    :param brief: the parsed brief (stage 1).
+    :param show: show metadata (the intro and outro name the show).
+    :param published: the episode's date, spoken in the intro.
+    :param templates_dir: a folder whose ``<kind>.txt.j2`` files override the shipped ones.
+    :param pronunciations: extra word -> spoken form entries for :func:`speakable`.
+    :returns: the script, intro, one segment per fact, transition, one per narrative, outro.
+    :raises TemplateError: a template is missing, invalid, or uses an undefined variable.
+    """
+    import jinja2
+
+    env = make_environment(templates_dir)
+    day = published.date() if isinstance(published, dt.datetime) else published
+    base: dict[str, Any] = {"show": show, "brief": brief, "date": spoken_date(day)}
+
+    def render(kind: SegmentKind, **context: Any) -> str:
+        name = f"{kind}.txt.j2"
+        try:
+            text = env.get_template(name).render(**base, **context)
+        except jinja2.TemplateError as exc:
+            where = getattr(exc, "filename", None) or name
+            line = getattr(exc, "lineno", None)
+            at = f", line {line}" if line else ""
+            raise TemplateError(f"template {where}{at}: {exc.message or exc}") from exc
+        return speakable(text, pronunciations)
+
+    segments: list[Segment] = [
+        Segment(
+            "intro",
+            "intro",
+            "host",
+            "intro",
+            brief.title,
+            render("intro", summary="" if _summary_repeats_first_fact(brief) else brief.summary),
+        )
+    ]
+    for i, fact in enumerate(brief.facts, start=1):
+        outlets = [o for o in (brief.outlet(n) for n in fact.source_numbers) if o]
+        text = render(
+            "fact", fact=fact, index=i, first=i == 1, last=i == len(brief.facts), outlets=outlets
+        )
+        segments.append(Segment(f"fact-{i:02d}", "fact", "host", "facts", "The facts", text))
+    if brief.narratives:
+        chapter = "facts" if brief.facts else "intro"
+        title = "The facts" if brief.facts else brief.title
+        text = render("transition", narratives=brief.narratives)
+        segments.append(Segment("transition", "transition", "host", chapter, title, text))
+    for i, narrative in enumerate(brief.narratives, start=1):
+        text = render("narrative", narrative=narrative, index=i, count=len(brief.narratives))
+        segments.append(
+            Segment(
+                f"narrative-{i:02d}",
+                "narrative",
+                "narrative",
+                f"narrative-{i}",
+                _narrative_title(narrative.label, narrative.outlet),
+                text,
+            )
+        )
+    segments.append(Segment("outro", "outro", "host", "outro", "Sources and credits",
+                            render("outro", outlets=brief.outlets)))
+    empty = [s.id for s in segments if not s.text.strip()]
+    if empty:
+        raise TemplateError(f"template(s) rendered no speech for segment(s): {', '.join(empty)}")
+    return Script(brief.id, brief.title, brief.language, tuple(segments))

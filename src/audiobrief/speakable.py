@@ -1,0 +1,186 @@
+"""Make text speakable: what a professional newsreader would say, not what a page shows.
+
+:func:`speakable` is a pure, idempotent function driven by the tables below (abbreviations,
+pronunciations, number shapes). Producers extend the pronunciation table from ``audiobrief.toml``
+(``[pronunciations]``); nothing here knows about briefs or templates.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+
+__all__ = ["ABBREVIATIONS", "PRONUNCIATIONS", "speakable", "split_sentences"]
+
+#: Abbreviation -> spoken form. Matched as whole words, case-sensitive, the dot included.
+ABBREVIATIONS: dict[str, str] = {
+    "Pres.": "President",
+    "Gov.": "Governor",
+    "Sen.": "Senator",
+    "Rep.": "Representative",
+    "Gen.": "General",
+    "Lt.": "Lieutenant",
+    "Col.": "Colonel",
+    "Sgt.": "Sergeant",
+    "Dr.": "Doctor",
+    "Prof.": "Professor",
+    "Mt.": "Mount",
+    "Jan.": "January",
+    "Feb.": "February",
+    "Mar.": "March",
+    "Apr.": "April",
+    "Aug.": "August",
+    "Sept.": "September",
+    "Sep.": "September",
+    "Oct.": "October",
+    "Nov.": "November",
+    "Dec.": "December",
+    "Mon.": "Monday",
+    "Tue.": "Tuesday",
+    "Tues.": "Tuesday",
+    "Wed.": "Wednesday",
+    "Thu.": "Thursday",
+    "Thurs.": "Thursday",
+    "Fri.": "Friday",
+    "Sat.": "Saturday",
+    "Sun.": "Sunday",
+    "admin.": "administration",
+    "approx.": "approximately",
+    "vs.": "versus",
+    "sq.": "square",
+    "yrs": "years",
+    "yr": "year",
+    "no.": "number",
+    "est.": "estimated",
+    "U.S.": "US",
+    "U.K.": "UK",
+    "U.N.": "UN",
+    "E.U.": "EU",
+}
+
+#: Word -> how to say it (letters are spelled with spaces; words stay words). Extend in config.
+PRONUNCIATIONS: dict[str, str] = {
+    # espeak-ng (and so Piper) already spells all-caps initialisms (US, PRC, KMT); these are
+    # the acronyms said as words, which it would otherwise spell out.
+    "NATO": "Nato",
+    "ECOWAS": "Ecowas",
+    "FED": "Fed",
+    "OPEC": "Opec",
+    "NASA": "Nasa",
+    "UNESCO": "Unesco",
+}
+
+_SCALE = {"K": "thousand", "k": "thousand", "M": "million", "m": "million", "B": "billion",
+          "bn": "billion", "b": "billion", "T": "trillion", "tn": "trillion", "t": "trillion"}
+_CURRENCY = {"$": "dollars", "€": "euros", "£": "pounds", "¥": "yen"}
+
+_URL = re.compile(r"(https?://|www\.)\S+", re.I)
+_MARKDOWN = re.compile(r"(\*\*|__|\*|`|^#+\s*|\[(?=[^\]]*\]\()|\]\([^)]*\))", re.M)
+# Emoji, pictographs, dingbats and the mojibake left where emoji were ("ðŸ‡ºðŸ‡¸", "â€™").
+_EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\ufe0f\u200d\U000e0000-\U000e007f]")
+_MOJIBAKE = {"â€™": "'", "â€˜": "'", "â€œ": '"', "â€\x9d": '"', "â€”": ", ", "â€“": " to ", "Â ": " "}
+_MOJIBAKE_EMOJI = re.compile(r"ð[\x80-\xbf\u0152-\u2122Ÿ][^\s]{0,6}")
+
+
+def _money(match: re.Match[str]) -> str:
+    currency, amount, scale = match.group("cur"), match.group("amount"), match.group("scale")
+    words = [amount.replace(",", "")]
+    if scale:
+        words.append(_SCALE[scale])
+    words.append(_CURRENCY[currency])
+    return " ".join(words)
+
+
+def _clock(match: re.Match[str]) -> str:
+    hours, minutes, half = match.group(1), match.group(2), match.group(3).upper()
+    spoken = f"{hours}{'' if minutes == '00' else ':' + minutes} {half}M"
+    rest = match.string[match.end() :]
+    # "at 5 p.m." ends the sentence too: keep its full stop when nothing or a new sentence follows.
+    if match.group(0).endswith(".") and re.match(r"\s*$|\s+[A-Z]", rest):
+        spoken += "."
+    return spoken
+
+
+#: Number shapes, in order: (pattern, replacement). Each leaves text the next will not re-match.
+NUMBER_RULES: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
+    (re.compile(r"(?P<cur>[$€£¥])(?P<amount>\d[\d,]*(?:\.\d+)?)\s?(?P<scale>bn|tn|[KkMmBbTt])?\b"), _money),
+    (re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(K|k|M|B|bn|T)\b"), lambda m: f"{m.group(1)} {_SCALE[m.group(2)]}"),
+    (re.compile(r"(?<![\d])\.(\d+)\s?%"), r"point \1 percent"),
+    (re.compile(r"(\d)\s?%"), r"\1 percent"),
+    (re.compile(r"(?<![\d.])\.(\d+) percentage point"), r"point \1 percentage point"),
+    (re.compile(r"(\d{1,2}):(\d{2})\s?([ap])\.?m\b\.?", re.I), lambda m: _clock(m)),
+    (re.compile(r"\b(\d{1,2})-(\d{1,2})\b(?=\s+(?:win|loss|victory|defeat|vote|score|decision|ruling|majority))"),
+     r"\1 to \2"),
+)
+
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})
+# Quotation marks, not apostrophes: a quote not sitting between two letters.
+_QUOTE_MARK = re.compile(r"\"|(?<![A-Za-z])'|'(?![A-Za-z])")
+
+
+def _expand(text: str, table: Mapping[str, str]) -> str:
+    if not table:
+        return text
+    words = sorted(table, key=len, reverse=True)
+    pattern = re.compile(r"(?<![\w.])(" + "|".join(re.escape(w) for w in words) + r")(?![\w])")
+    return pattern.sub(lambda m: table[m.group(1)], text)
+
+
+def speakable(text: str, pronunciations: Mapping[str, str] | None = None) -> str:
+    """Turn written text into text a TTS engine reads as a newsreader would.
+
+    Idempotent: ``speakable(speakable(t)) == speakable(t)``.
+
+    >>> speakable("Pres. Biden met the U.N. chief — 'at last' — at 5:30 p.m.")
+    'President Biden met the UN chief, at last, at 5:30 PM.'
+    >>> speakable("Inflation hit 31.5% as $6.9T was spent; see https://x.test/a")
+    'Inflation hit 31.5 percent as 6.9 trillion dollars was spent; see'
+
+    :param text: written text (one segment of the script).
+    :param pronunciations: extra word -> spoken form entries, overriding :data:`PRONUNCIATIONS`.
+    :returns: the speakable text, whitespace folded.
+    """
+    for bad, good in _MOJIBAKE.items():
+        text = text.replace(bad, good)
+    text = _MOJIBAKE_EMOJI.sub("", text)
+    text = text.translate(_QUOTES)
+    text = _URL.sub("", text)
+    text = _MARKDOWN.sub("", text)
+    text = _EMOJI.sub("", text)
+    text = _expand(text, ABBREVIATIONS)
+    for pattern, replacement in NUMBER_RULES:
+        text = pattern.sub(replacement, text)
+    text = _QUOTE_MARK.sub("", text)
+    # Dashes used as parentheses read best as commas.
+    text = re.sub(r"\s*[\u2014\u2013]\s*|\s+-{1,2}\s+", ", ", text)
+    table = {**PRONUNCIATIONS, **(pronunciations or {})}
+    text = _expand(text, table)
+    text = re.sub(r"\s+([,.;:!?])", r"\1", text)
+    text = re.sub(r",\s*([,.;:!?])", r"\1", text)
+    text = re.sub(r"([,;])(?=\S)", r"\1 ", text)
+    text = re.sub(r"\s+", " ", text).strip(" ,;:")
+    return text
+
+
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
+
+
+def split_sentences(text: str) -> tuple[str, ...]:
+    """Split speakable text into sentences (for sentence-level timing and cues).
+
+    Initialisms such as ``U.S.`` do not end a sentence unless a capitalised word follows.
+
+    >>> split_sentences("Kim met Putin. They toured the site! Then what?")
+    ('Kim met Putin.', 'They toured the site!', 'Then what?')
+    """
+    parts: list[str] = []
+    for piece in _SENTENCE_SPLIT.split(text.strip()):
+        piece = piece.strip()
+        if not piece:
+            continue
+        # "U.S. officials" keeps going: a lone initialism is not a sentence.
+        if parts and re.search(r"(?:^|\s)(?:[A-Z]\.){2,}$", parts[-1]) and len(parts[-1].split()) < 3:
+            parts[-1] = f"{parts[-1]} {piece}"
+        else:
+            parts.append(piece)
+    return tuple(parts)

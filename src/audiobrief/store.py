@@ -1,0 +1,88 @@
+"""The episode store: ``episodes.json`` in the output folder remembers every published episode.
+
+The feed is rebuilt from it, so earlier episodes survive new builds and rebuilding a brief
+replaces its episode (same guid) instead of adding a duplicate. Written atomically.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from .errors import FeedError
+from .models import Chapter, Episode, Transcripts
+
+__all__ = ["STORE_NAME", "atomic_write", "load_episodes", "save_episodes", "upsert"]
+
+STORE_NAME = "episodes.json"
+_FORMAT = 1
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename: never half-written."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a web server must be able to read it
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _to_json(episode: Episode) -> dict[str, Any]:
+    data = asdict(episode)
+    data["published"] = episode.published.isoformat()
+    return data
+
+
+def _from_json(data: dict[str, Any]) -> Episode:
+    data = dict(data)
+    data["published"] = dt.datetime.fromisoformat(data["published"])
+    data["chapters"] = tuple(Chapter(**c) for c in data["chapters"])
+    if data.get("transcripts"):
+        data["transcripts"] = Transcripts(**data["transcripts"])
+    return Episode(**data)
+
+
+def load_episodes(folder: Path) -> list[Episode]:
+    """Episodes published into ``folder``, newest first (empty when none yet).
+
+    :raises FeedError: the store exists but cannot be read; it is left untouched.
+    """
+    path = folder / STORE_NAME
+    if not path.exists():
+        return []
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        episodes = [_from_json(e) for e in doc["episodes"]]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise FeedError(
+            f"{path}: the episode store is unreadable ({exc}); restore it from a backup or move it "
+            "away to start a new feed (its episodes would then drop out of the feed)"
+        ) from exc
+    return sorted(episodes, key=lambda e: e.published, reverse=True)
+
+
+def save_episodes(folder: Path, episodes: list[Episode]) -> None:
+    """Write the store atomically."""
+    doc = {"format": _FORMAT, "episodes": [_to_json(e) for e in episodes]}
+    atomic_write(folder / STORE_NAME, (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode())
+
+
+def upsert(episodes: list[Episode], episode: Episode) -> tuple[list[Episode], Episode | None]:
+    """Add ``episode``, replacing one with the same guid; newest first.
+
+    :returns: the new list and the episode it replaced, if any.
+    """
+    replaced = next((e for e in episodes if e.guid == episode.guid), None)
+    rest = [e for e in episodes if e.guid != episode.guid]
+    return sorted([*rest, episode], key=lambda e: e.published, reverse=True), replaced

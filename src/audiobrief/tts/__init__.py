@@ -1,0 +1,114 @@
+"""Stage 3's engines: one narrow protocol, a registry keyed by name, lazy imports.
+
+An engine is created with its voice options (``get_engine("piper", voice="joe")``); the constructor
+checks that it can run here and raises :class:`~audiobrief.errors.EngineUnavailable` naming the fix
+when it cannot. ``synthesize(text)`` yields PCM chunks; engines never resample or encode, that is
+:mod:`audiobrief.audio`'s job. ``fingerprint()`` names everything that changes the sound, so a
+segment's audio is a function of (fingerprint, text) and can be cached by it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+from ..errors import AudiobriefError, EngineUnavailable
+
+__all__ = ["ENGINES", "AudioChunk", "EngineStatus", "TTSEngine", "engine_statuses", "get_engine"]
+
+
+@dataclass(frozen=True, slots=True)
+class AudioChunk:
+    """A piece of synthesized speech: signed 16-bit little-endian mono PCM."""
+
+    pcm: bytes
+    """Raw samples, 2 bytes each, one channel."""
+
+    sample_rate_hz: int
+    """Samples per second."""
+
+    @property
+    def duration_ms(self) -> float:
+        """Length of the chunk in milliseconds."""
+        return (len(self.pcm) // 2) * 1000 / self.sample_rate_hz
+
+
+@runtime_checkable
+class TTSEngine(Protocol):
+    """What every engine provides. Options go to the constructor, never to each call."""
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+
+    def fingerprint(self) -> str:
+        """Everything that changes the sound: engine and version, voice, settings."""
+        ...
+
+    def synthesize(self, text: str) -> Iterator[AudioChunk]:
+        """Yield the speech for ``text``; raise SynthesisError when this text fails."""
+        ...
+
+    @classmethod
+    def voices(cls) -> list[str]:
+        """Voice names this engine accepts here (may be empty when it cannot run)."""
+        ...
+
+
+#: Engine name -> "module:Class", imported only when the engine is asked for.
+ENGINES: dict[str, str] = {
+    "piper": "audiobrief.tts.piper:PiperEngine",
+    "espeak": "audiobrief.tts.espeak:EspeakEngine",
+    "gtts": "audiobrief.tts.gtts:GttsEngine",
+    "fake": "audiobrief.tts.fake:FakeEngine",
+}
+
+
+def _engine_class(name: str) -> Any:
+    try:
+        target = ENGINES[name]
+    except KeyError:
+        raise EngineUnavailable(
+            f"unknown engine '{name}'; choose one of: {', '.join(sorted(ENGINES))}"
+        ) from None
+    module_name, _, class_name = target.partition(":")
+    return getattr(importlib.import_module(module_name), class_name)
+
+
+def get_engine(name: str, **options: Any) -> TTSEngine:
+    """Create engine ``name`` with ``options`` (e.g. ``voice=``); options set to None are dropped.
+
+    :raises EngineUnavailable: the name is unknown or the engine cannot run here.
+    """
+    cls = _engine_class(name)
+    engine = cls(**{k: v for k, v in options.items() if v is not None})
+    assert isinstance(engine, TTSEngine)
+    return engine
+
+
+@dataclass(frozen=True, slots=True)
+class EngineStatus:
+    """Whether an engine can run here, and if not, why and how to fix it."""
+
+    name: str
+    description: str
+    available: bool
+    detail: str
+    voices: tuple[str, ...]
+
+
+def engine_statuses(**options: Any) -> list[EngineStatus]:
+    """Try to create every registered engine (except the test engine) and report the outcome."""
+    statuses = []
+    for name in ENGINES:
+        if name == "fake":
+            continue
+        try:
+            cls = _engine_class(name)
+            description = cls.description
+            cls(**options.get(name, {}))
+            statuses.append(EngineStatus(name, description, True, "ready", tuple(cls.voices())))
+        except AudiobriefError as exc:
+            statuses.append(EngineStatus(name, locals().get("description", ""), False, str(exc), ()))
+    return statuses

@@ -1,0 +1,70 @@
+"""espeak-ng as a subprocess: robotic but tiny, offline, and in every Linux distribution."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import wave
+from collections.abc import Iterator
+from typing import ClassVar
+
+from ..errors import EngineUnavailable, SynthesisError
+from . import AudioChunk
+
+
+class EspeakEngine:
+    """espeak-ng. ``voice`` is an espeak-ng voice (``en-us``), ``rate_wpm`` its speed."""
+
+    name: ClassVar[str] = "espeak"
+    description: ClassVar[str] = "espeak-ng formant synthesis, offline"
+
+    def __init__(self, voice: str = "en-us", rate_wpm: int = 165) -> None:
+        binary = shutil.which("espeak-ng")
+        if binary is None:
+            raise EngineUnavailable(
+                "espeak: espeak-ng is not installed; install it (Debian/Ubuntu: apt-get install espeak-ng)"
+            )
+        self.binary = binary
+        self.voice = voice
+        self.rate_wpm = int(rate_wpm)
+        self._version = subprocess.run(
+            [binary, "--version"], capture_output=True, text=True, check=False
+        ).stdout.strip()
+
+    @classmethod
+    def voices(cls) -> list[str]:
+        """English voices espeak-ng offers here."""
+        binary = shutil.which("espeak-ng")
+        if binary is None:
+            return []
+        out = subprocess.run([binary, "--voices=en"], capture_output=True, text=True, check=False).stdout
+        return [line.split()[1] for line in out.splitlines()[1:] if len(line.split()) > 1]
+
+    def fingerprint(self) -> str:
+        """espeak-ng version, voice and rate."""
+        return f"espeak/{self._version}/{self.voice}/{self.rate_wpm}"
+
+    def synthesize(self, text: str) -> Iterator[AudioChunk]:
+        """Run espeak-ng once for ``text`` and yield its WAV as one chunk."""
+        proc = subprocess.run(
+            [self.binary, "-v", self.voice, "-s", str(self.rate_wpm), "--stdout"],
+            input=text.encode("utf-8"),
+            capture_output=True,
+            check=False,
+        )
+        if proc.returncode != 0 or not proc.stdout:
+            message = proc.stderr.decode("utf-8", "replace").strip() or f"exit code {proc.returncode}"
+            raise SynthesisError(f"espeak-ng failed on {text!r}: {message}")
+        try:
+            with wave.open(io.BytesIO(proc.stdout)) as wav:
+                rate, width, channels = wav.getframerate(), wav.getsampwidth(), wav.getnchannels()
+                frames = wav.readframes(wav.getnframes())
+        except (wave.Error, EOFError) as exc:
+            # espeak-ng writes a streaming header with a bogus length; fall back to the raw data.
+            if proc.stdout[:4] != b"RIFF":
+                raise SynthesisError(f"espeak-ng returned no WAV for {text!r}") from exc
+            rate, width, channels, frames = 22050, 2, 1, proc.stdout[44:]
+        if width != 2 or channels != 1:
+            raise SynthesisError(f"espeak-ng produced {width * 8}-bit/{channels}ch audio; expected 16-bit mono")
+        yield AudioChunk(frames, rate)

@@ -1,0 +1,51 @@
+"""A deterministic test engine: a tone whose length is exactly proportional to the text.
+
+Used by the test suite where exact timings matter, and by ``--engine fake`` for dry runs.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from collections.abc import Iterator
+from typing import ClassVar
+
+from ..errors import SynthesisError
+from . import AudioChunk
+
+
+class FakeEngine:
+    """Emits ``ms_per_word`` of a 440 Hz tone per word of text (minimum one word)."""
+
+    name: ClassVar[str] = "fake"
+    description: ClassVar[str] = "test tones, exact timing"
+
+    def __init__(self, voice: str = "tone", ms_per_word: int = 400, sample_rate_hz: int = 22_050,
+                 fail_on: str | None = None, silent: bool = False) -> None:
+        self.voice = voice
+        self.ms_per_word = int(ms_per_word)
+        self.sample_rate_hz = int(sample_rate_hz)
+        self.fail_on = fail_on
+        self.silent = silent
+        self.calls: list[str] = []
+
+    @classmethod
+    def voices(cls) -> list[str]:
+        """The one fake voice."""
+        return ["tone"]
+
+    def fingerprint(self) -> str:
+        """Everything that changes the tone."""
+        return f"fake/{self.voice}/{self.ms_per_word}/{self.sample_rate_hz}/{self.silent}"
+
+    def synthesize(self, text: str) -> Iterator[AudioChunk]:
+        """Yield one tone chunk for ``text``."""
+        self.calls.append(text)
+        if self.fail_on is not None and self.fail_on in text:
+            raise SynthesisError(f"fake engine told to fail on {self.fail_on!r}")
+        words = max(1, len(text.split()))
+        frames = words * self.ms_per_word * self.sample_rate_hz // 1000
+        amplitude = 0 if self.silent else 8000
+        step = 2 * math.pi * 440 / self.sample_rate_hz
+        pcm = struct.pack(f"<{frames}h", *(int(amplitude * math.sin(step * i)) for i in range(frames)))
+        yield AudioChunk(pcm, self.sample_rate_hz)

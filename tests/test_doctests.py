@@ -1,0 +1,16 @@
+"""Run the doctests of the pure helpers (they document the text rules by example)."""
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = ["audiobrief.brief", "audiobrief.speakable", "audiobrief.timefmt"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_doctests(name: str) -> None:
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0, f"{name} has no doctests"
+    assert result.failed == 0
