@@ -53,6 +53,7 @@ NARRATIVE_SHAPES: tuple[re.Pattern[str], ...] = (
     re.compile(r"^(?P<label>.{1,80}?\bnarrative)\s*[:.\u2014-]\s*(?P<text>.+)$", re.I | re.S),
 )
 
+_OUTLET_END = re.compile(r"(?<!\b[A-Z])\.\s+(?=\S)")
 # A citation: 1-3 digits (maybe a comma list) glued after sentence-final punctuation or a quote.
 _CITATION = re.compile(r"(?<=[.!?'\"\u2019\u201d)\]])(?P<nums>\d{1,3}(?:\s*,\s*\d{1,3})*)\s*$")
 _ELLIPSIS_END = re.compile(r"\s*(\.{3,}|\u2026)\s*$")
@@ -74,8 +75,12 @@ def slugify(text: str, max_length: int = 60) -> str:
     return slug[:max_length].rstrip("-") or "brief"
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def _clean(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
+    # Control characters are invalid in XML and ID3 text; scraped pages carry them.
+    return re.sub(r"\s+", " ", _CONTROL.sub("", text)).strip()
 
 
 def _complete_sentences(text: str) -> str:
@@ -215,9 +220,11 @@ def _parse_narrative(item: _Item, sources: tuple[Source, ...], index: int) -> Na
             if rest.lower().startswith(outlet.lower()):
                 body = rest[len(outlet) :].lstrip(" .:,\u2014-")
                 return Narrative(label=label, outlet=rest[: len(outlet)], text=_complete_sentences(body))
-        outlet, sep, body = rest.partition(". ")
-        if not sep:
-            outlet, _, body = rest.partition(":")
+        # Unknown outlet: it ends at the first ". " that does not close an initial ("U.S. News").
+        split = _OUTLET_END.search(rest) or re.search(r":\s+", rest)
+        if split is None:
+            return Narrative(label=label, text=_complete_sentences(rest))
+        outlet, body = rest[: split.start()], rest[split.end() :]
         return Narrative(label=label, outlet=outlet.strip(" .") or None, text=_complete_sentences(body))
     return Narrative(label=f"Narrative {index}", text=_complete_sentences(text))
 
@@ -309,7 +316,9 @@ def parse_json_brief(text: str, *, path: str | None = None, brief_id: str | None
         raise BriefError(f"not valid JSON: {exc.msg} (column {exc.colno})", path=path, line=exc.lineno) from exc
     if not isinstance(data, dict):
         raise BriefError("the top level must be a JSON object with 'title', 'facts', 'narratives'", path=path)
-    title = _field(data, "title", str, "", path, required=True).strip()
+    title = _clean(_field(data, "title", str, "", path, required=True))
+    if not title:
+        raise BriefError("field 'title' is empty; give the headline", path=path)
     sources = []
     for i, raw in enumerate(_field(data, "sources", list, "", path, required=False) or []):
         if not isinstance(raw, dict):
@@ -317,7 +326,7 @@ def parse_json_brief(text: str, *, path: str | None = None, brief_id: str | None
         sources.append(
             Source(
                 number=_field(raw, "number", int, f"sources[{i}].", path, required=True),
-                outlet=_field(raw, "outlet", str, f"sources[{i}].", path, required=True).strip(),
+                outlet=_clean(_field(raw, "outlet", str, f"sources[{i}].", path, required=True)),
                 url=_field(raw, "url", str, f"sources[{i}].", path, required=False),
             )
         )

@@ -116,7 +116,7 @@ class Podcast20EntryExtension(BaseEntryExtension):  # type: ignore[misc]
             for chapter in self.psc_chapters:
                 element = xml_elem(f"{{{PSC_NS}}}chapter", container)
                 element.set("start", npt(chapter.start_ms))
-                element.set("title", chapter.title)
+                element.set("title", _xml_safe(chapter.title))
                 if chapter.url:
                     element.set("href", chapter.url)
         if self.chapters_url:

@@ -1,0 +1,64 @@
+"""Shared fixtures: the example brief, a fake engine, tool detection, golden files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+
+from audiobrief.config import Settings
+from audiobrief.tts.fake import FakeEngine
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+DATA = Path(__file__).resolve().parent / "data"
+GOLDEN = Path(__file__).resolve().parent / "golden"
+DATE = dt.datetime(2023, 9, 13, 6, 0, tzinfo=dt.timezone.utc)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-goldens", action="store_true", help="rewrite tests/golden/* from the current output")
+
+
+def has_program(name: str) -> bool:
+    """Whether ``name`` is on PATH (tests needing it are skipped otherwise)."""
+    return shutil.which(name) is not None
+
+
+needs_ffprobe = pytest.mark.skipif(not has_program("ffprobe"), reason="ffprobe not installed (apt-get install ffmpeg)")
+needs_espeak = pytest.mark.skipif(not has_program("espeak-ng"), reason="espeak-ng not installed")
+
+
+@pytest.fixture
+def seed_path() -> Path:
+    return EXAMPLES / "seed-brief.txt"
+
+
+@pytest.fixture
+def fake_engines() -> dict[str, FakeEngine]:
+    engine = FakeEngine()
+    return {"host": engine, "narrative": engine}
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings()
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest):
+    """Compare text with ``tests/golden/<name>``; ``--update-goldens`` rewrites it instead."""
+    update = request.config.getoption("--update-goldens")
+
+    def check(name: str, actual: str) -> None:
+        path = GOLDEN / name
+        if update or not path.exists():
+            if not update:
+                pytest.fail(f"golden file {path} is missing; run with --update-goldens and review it")
+            path.write_text(actual, encoding="utf-8")
+            return
+        assert actual == path.read_text(encoding="utf-8"), f"differs from {path} (review, then --update-goldens)"
+
+    return check

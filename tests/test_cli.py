@@ -1,0 +1,118 @@
+"""The command line, and one real end-to-end build with the default voice."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import feedparser
+import podcastparser
+import pytest
+from click.testing import CliRunner
+from mutagen.mp3 import MP3
+
+from audiobrief.cli import cli
+
+from .conftest import EXAMPLES, needs_ffprobe
+
+HEAVY = ("onnxruntime", "piper", "pydub", "gtts", "numpy", "feedgen", "PIL", "mutagen")
+
+
+def test_help_imports_nothing_heavy() -> None:
+    code = (
+        "import sys\nfrom audiobrief.cli import cli\n"
+        "try:\n    cli(['--help'])\nexcept SystemExit:\n    pass\n"
+        f"print([m for m in {HEAVY!r} if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "build" in out and "engines" in out
+    assert out.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize("command", ["build", "script", "engines"])
+def test_every_command_has_help(command: str) -> None:
+    result = CliRunner().invoke(cli, [command, "--help"])
+    assert result.exit_code == 0 and len(result.output) > 100
+
+
+def test_script_prints_speakable_attributed_text() -> None:
+    result = CliRunner().invoke(cli, ["script", str(EXAMPLES / "seed-brief.txt"), "--date", "2023-09-13"])
+    assert result.exit_code == 0, result.output
+    assert "Wednesday.1" not in result.output and "0:00" not in result.output
+    spoken = result.output.rsplit("\n-- ", 1)[0]  # the footer counts words and minutes
+    assert not re.search(r"[a-z.'\u2019]\d", spoken)
+    assert "as provided by Guardian:" in result.output and "as provided by TASS:" in result.output
+
+
+def test_script_json_shows_what_was_understood() -> None:
+    result = CliRunner().invoke(cli, ["script", str(EXAMPLES / "seed-brief.txt"), "--format", "json"])
+    doc = json.loads(result.output)
+    assert [n["outlet"] for n in doc["brief"]["narratives"]] == ["Guardian", "TASS"]
+    assert doc["segments"][-1]["kind"] == "outro"
+
+
+def test_bad_brief_exits_1_with_a_one_line_reason(tmp_path: Path) -> None:
+    bad = tmp_path / "empty.txt"
+    bad.write_text("")
+    result = CliRunner().invoke(cli, ["build", str(bad), "--out", str(tmp_path / "out"), "--engine", "fake"])
+    assert result.exit_code == 1
+    assert result.output.strip() == f"Error: {bad}: is empty; a brief needs a headline, facts and narratives"
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    assert CliRunner().invoke(cli, ["build"]).exit_code == 2
+    assert CliRunner().invoke(cli, ["script", str(EXAMPLES / "seed-brief.txt"), "--date", "soon"]).exit_code == 2
+
+
+def test_unknown_engine_and_bad_config_are_clear(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["build", str(EXAMPLES / "seed-brief.txt"), "--out", str(tmp_path), "--engine", "nope"])
+    assert result.exit_code == 1 and "unknown engine 'nope'" in result.output
+    config = tmp_path / "audiobrief.toml"
+    config.write_text("[show]\ntitel = 'typo'\n")
+    result = CliRunner().invoke(cli, ["script", str(EXAMPLES / "seed-brief.txt"), "--config", str(config)])
+    assert result.exit_code == 1 and "unknown key(s) in [show]: titel" in result.output
+
+
+def test_engines_lists_piper_as_ready() -> None:
+    result = CliRunner().invoke(cli, ["engines"])
+    assert result.exit_code == 0
+    assert re.search(r"^ok +piper", result.output, re.M)
+    assert "gtts" in result.output
+
+
+@pytest.mark.slow
+@needs_ffprobe
+def test_real_end_to_end_build_with_the_default_voice(tmp_path: Path) -> None:
+    out = tmp_path / "show"
+    result = subprocess.run(
+        [sys.executable, "-m", "audiobrief", "build", str(EXAMPLES / "seed-brief.txt"), "--out", str(out),
+         "--base-url", "http://127.0.0.1:8000/"],
+        capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "Feed:" in result.stdout and "Episode:" in result.stdout
+    feed_xml = (out / "feed.xml").read_bytes()
+    assert feedparser.parse(feed_xml).bozo == 0
+    pod = podcastparser.parse("http://127.0.0.1:8000/feed.xml", io.BytesIO(feed_xml))
+    (episode,) = pod["episodes"]
+    mp3 = out / episode["enclosures"][0]["url"].rsplit("/", 1)[1]
+    assert episode["enclosures"][0]["file_size"] == mp3.stat().st_size
+    probe = json.loads(subprocess.run(
+        ["ffprobe", "-v", "error", "-show_chapters", "-show_entries", "format=duration:stream=codec_name,sample_rate,channels",
+         "-of", "json", str(mp3)], capture_output=True, text=True, check=True).stdout)
+    duration_s = float(probe["format"]["duration"])
+    assert abs(episode["total_time"] - duration_s) <= 1
+    assert probe["streams"][0] == {"codec_name": "mp3", "sample_rate": "44100", "channels": 1}
+    titles = [c["tags"]["title"] for c in probe["chapters"]]
+    assert len(titles) == 5
+    assert titles[1:] == ["The facts", "Pro-establishment narrative (Guardian)", "Pro-Russia narrative (TASS)",
+                          "Sources and credits"]
+    starts = [float(c["start_time"]) for c in probe["chapters"]]
+    assert starts == sorted(starts)
+    # speech of a plausible length for the script: 130-200 words a minute
+    words = len((out / mp3.with_suffix(".txt").name).read_text().split())
+    wpm = words / (MP3(mp3).info.length / 60)
+    assert 130 <= wpm <= 200, wpm

@@ -1,0 +1,43 @@
+"""Speakable text: golden examples and properties (idempotent, never raises)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from audiobrief.speakable import speakable, split_sentences
+
+EXAMPLES = [
+    ("Pres. Vladimir Putin met Gov. Smith and Sen. Jones.", "President Vladimir Putin met Governor Smith and Senator Jones."),
+    ("It grew 31.5% in Jan. and fell .75 percentage points.", "It grew 31.5 percent in January and fell point 75 percentage points."),
+    ("The plan costs $6.9T, or €2bn, or £300m.", "The plan costs 6.9 trillion dollars, or 2 billion euros, or 300 million pounds."),
+    ("Crowds of 2K, then 1.4K, then 100K.", "Crowds of 2 thousand, then 1.4 thousand, then 100 thousand."),
+    ("Kim said: 'we will always stand with Russia.'", "Kim said: we will always stand with Russia."),
+    ("Talks — finally — began at 5:30 p.m. Officials left.", "Talks, finally, began at 5:30 PM. Officials left."),
+    ("The U.S. and NATO vs. the Fed", "The US and Nato versus the Fed"),
+    ("Read more at https://example.com/story?id=1 now", "Read more at now"),
+    ("Díaz, Patiño and the Gardaí agreed.", "Díaz, Patiño and the Gardaí agreed."),
+    ("**Bold** claim 🚀 here", "Bold claim here"),
+    ("It wonâ€™t stop", "It won't stop"),
+]
+
+
+@pytest.mark.parametrize(("written", "spoken"), EXAMPLES)
+def test_speakable_golden_table(written: str, spoken: str) -> None:
+    assert speakable(written) == spoken
+
+
+def test_producer_pronunciations_override_the_table() -> None:
+    assert speakable("Kyiv and NATO", {"Kyiv": "Keev", "NATO": "N.A.T.O."}) == "Keev and N.A.T.O."
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_speakable_is_idempotent_and_total(text: str) -> None:
+    once = speakable(text)
+    assert speakable(once) == once
+
+
+def test_split_sentences_keeps_initialisms_inside() -> None:
+    assert split_sentences("The U.S. team won. Then it rained!") == ("The U.S. team won.", "Then it rained!")
