@@ -5,7 +5,7 @@ import importlib
 
 import pytest
 
-MODULES = ["audiobrief.brief", "audiobrief.speakable", "audiobrief.timefmt"]
+MODULES = ["audiobrief.brief", "audiobrief.feed", "audiobrief.script", "audiobrief.speakable", "audiobrief.timefmt"]
 
 
 @pytest.mark.parametrize("name", MODULES)
