@@ -205,3 +205,19 @@ def test_published_date_override(tmp_path: Path) -> None:
     result = build([EXAMPLES / "seed-brief.txt"], tmp_path, Settings(), engines={"host": engine, "narrative": engine},
                    published=when)
     assert result.episodes[0].published == when
+
+
+def test_bundled_ffmpeg_is_used_when_the_system_has_none(monkeypatch, tmp_path: Path) -> None:
+    import shutil
+
+    from audiobrief import ffmpeg
+
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    ffmpeg.find_ffmpeg.cache_clear()
+    try:
+        assert "imageio_ffmpeg" in ffmpeg.find_ffmpeg()
+        engine = FakeEngine(ms_per_word=100)
+        result = build([EXAMPLES / "seed-brief.txt"], tmp_path, Settings(), engines={"host": engine, "narrative": engine})
+        assert MP3(tmp_path / result.episodes[0].audio_file).info.sample_rate == 44100
+    finally:
+        ffmpeg.find_ffmpeg.cache_clear()
