@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from audiobrief.config import Settings
 from audiobrief.tts.fake import FakeEngine
@@ -16,6 +17,11 @@ EXAMPLES = ROOT / "examples"
 DATA = Path(__file__).resolve().parent / "data"
 GOLDEN = Path(__file__).resolve().parent / "golden"
 DATE = dt.datetime(2023, 9, 13, 6, 0, tzinfo=dt.timezone.utc)
+
+
+# Deterministic property tests: the same examples every run (and no example database in the tree).
+hypothesis_settings.register_profile("audiobrief", derandomize=True, database=None)
+hypothesis_settings.load_profile("audiobrief")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

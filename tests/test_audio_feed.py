@@ -114,7 +114,9 @@ def test_transcripts_and_json_chapters_agree_with_the_audio(fake_build: Path, go
     vtt = webvtt.read(str(fake_build / t.vtt))
     starts = [c.start_in_seconds for c in vtt]
     assert starts == sorted(starts) and vtt[0].start_in_seconds < 1
-    assert vtt[-1].end_in_seconds * 1000 <= episode.duration_ms
+    # the cues cover the audio from the first words to the last (only the closing pad is uncaptioned)
+    assert episode.duration_ms - 2000 < vtt[-1].end_in_seconds * 1000 <= episode.duration_ms
+    assert all(c.text for c in vtt) and all("<v " in c.raw_text for c in vtt)
     assert all(len(line) <= 42 for c in vtt for line in c.text.splitlines())
     doc = json.loads((fake_build / t.chapters_json).read_text())
     assert doc["version"] == "1.2.0"
@@ -142,6 +144,15 @@ def test_feed_parses_strictly_and_tells_the_truth_about_the_file(fake_build: Pat
     assert abs(ep["total_time"] - MP3(fake_build / episode.audio_file).info.length) <= 1
     assert [(c["title"]) for c in ep["chapters"]] == [c.title for c in episode.chapters]
     assert ep["published"] == int(DATE.timestamp())
+    # podcastparser reads psc starts in whole seconds; the feed itself has them to the millisecond
+    assert all(abs(c["start"] * 1000 - ch.start_ms) < 1000 for c, ch in zip(ep["chapters"], episode.chapters))
+    from lxml import etree
+
+    psc = etree.fromstring(xml).findall(".//{http://podlove.org/simple-chapters}chapter")
+    starts_ms = [sum(float(p) * m for p, m in zip(reversed(c.get("start").split(":")), (1000, 60_000, 3_600_000)))
+                 for c in psc]
+    assert all(abs(a - ch.start_ms) <= 10 for a, ch in zip(starts_ms, episode.chapters, strict=True))
+    assert [c.get("title") for c in psc] == [c.title for c in episode.chapters]
     assert pod["type"] == "episodic"
     for needle in (b'<itunes:category text="News">', b'<itunes:category text="Daily News"/>',
                    b"application/json+chapters", b'type="text/vtt"', b'<podcast:txt purpose="ai-content">true'):
@@ -221,3 +232,118 @@ def test_bundled_ffmpeg_is_used_when_the_system_has_none(monkeypatch, tmp_path: 
         assert MP3(tmp_path / result.episodes[0].audio_file).info.sample_rate == 44100
     finally:
         ffmpeg.find_ffmpeg.cache_clear()
+
+
+def _rms_dbfs(pcm: bytes) -> float:
+    from pydub import AudioSegment
+
+    return AudioSegment(data=pcm, sample_width=2, frame_rate=22050, channels=1).dBFS
+
+
+def _slice(timeline, start_ms: int, end_ms: int) -> bytes:
+    rate = timeline.sample_rate_hz
+    return timeline.pcm[start_ms * rate // 1000 * 2 : end_ms * rate // 1000 * 2]
+
+
+def test_voices_of_different_levels_come_out_level() -> None:
+    script = render_script(load_brief(EXAMPLES / "seed-brief.txt"), Show(), published=DATE)
+    quiet, loud = FakeEngine(amplitude=1500), FakeEngine(amplitude=20000)
+    timeline = build_timeline(script, synthesize_script(script, {"host": quiet, "narrative": loud}), AudioSettings())
+    host = next(t for t in timeline.sentences if t.speaker == "host")
+    narrator = next(t for t in timeline.sentences if t.speaker == "narrative")
+    levels = [_rms_dbfs(_slice(timeline, t.start_ms, t.end_ms)) for t in (host, narrator)]
+    assert abs(levels[0] - levels[1]) < 1.0, levels
+    assert abs(levels[0] - AudioSettings().segment_level_dbfs) < 1.0
+
+
+def test_a_cue_sounds_before_each_narrative_and_nowhere_else(fake_engines) -> None:
+    script, timeline = _seed_timeline(fake_engines)
+    by_id = {c.id: c for c in timeline.chapters}
+    speech_end = {seg: max(t.end_ms for t in timeline.sentences if t.segment_id == seg) for seg in
+                  ("intro", "transition", "narrative-01")}
+
+    def loudest(start: int, end: int) -> float:
+        from pydub import AudioSegment
+
+        return AudioSegment(data=_slice(timeline, start, end), sample_width=2, frame_rate=22050, channels=1).max_dBFS
+
+    assert loudest(speech_end["transition"] + 5, by_id["narrative-1"].start_ms - 5) > -40  # the chime
+    assert loudest(speech_end["narrative-01"] + 5, by_id["narrative-2"].start_ms - 5) > -40
+    assert loudest(speech_end["intro"] + 5, by_id["facts"].start_ms - 5) == float("-inf")  # plain pause
+    no_cue = build_timeline(script, synthesize_script(script, fake_engines), AudioSettings(cue="none"))
+    assert no_cue.duration_ms < timeline.duration_ms
+
+
+def test_music_bed_plays_under_the_intro_only(fake_engines, tmp_path: Path) -> None:
+    from audiobrief.audio import Sounds
+
+    script = render_script(load_brief(EXAMPLES / "seed-brief.txt"), Show(), published=DATE)
+    spoken = synthesize_script(script, fake_engines)
+    bed = FakeEngine(sample_rate_hz=22050, amplitude=12000)
+    bed_pcm = next(iter(bed.synthesize("la " * 10))).pcm
+    timeline = build_timeline(script, spoken, AudioSettings(), Sounds(bed=bed_pcm))
+    intro_end = max(t.end_ms for t in timeline.sentences if t.segment_id == "intro")
+    facts = next(c for c in timeline.chapters if c.id == "facts")
+    under = _slice(timeline, intro_end + 50, intro_end + 400)
+    after = _slice(timeline, facts.start_ms - 150, facts.start_ms - 5)
+    assert _rms_dbfs(under) > -60 and _rms_dbfs(after) == float("-inf")
+
+
+def test_producer_sound_files_from_config(tmp_path: Path) -> None:
+    import wave
+
+    from audiobrief.config import load_settings
+
+    tone = next(iter(FakeEngine(amplitude=10000).synthesize("one two three"))).pcm
+    with wave.open(str(tmp_path / "sting.wav"), "wb") as wav:
+        wav.setnchannels(1), wav.setsampwidth(2), wav.setframerate(22050), wav.writeframes(tone)
+    config = tmp_path / "audiobrief.toml"
+    config.write_text('[audio]\ncue = "sting.wav"\nintro_music = "sting.wav"\nmusic_bed = "sting.wav"\n')
+    settings = load_settings(config)
+    assert settings.audio.cue == str(tmp_path / "sting.wav")
+    engine = FakeEngine()
+    result = build([EXAMPLES / "seed-brief.txt"], tmp_path / "out", settings, engines={"host": engine, "narrative": engine})
+    episode = result.episodes[0]
+    assert episode.chapters[0].start_ms == 0 and len(episode.chapters) == 5
+    config.write_text('[audio]\ncue = "missing.wav"\n')
+    with pytest.raises(AudiobriefError, match="missing.wav.*no such file"):
+        load_settings(config)
+
+
+@needs_ffprobe
+def test_m4a_output_carries_the_same_chapters(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from mutagen.mp4 import MP4
+
+    settings = replace(Settings(), audio=AudioSettings(format="m4a"))
+    engine = FakeEngine()
+    result = build([EXAMPLES / "seed-brief.txt"], tmp_path, settings, engines={"host": engine, "narrative": engine})
+    episode = result.episodes[0]
+    assert episode.audio_file.endswith(".m4a")
+    mp4 = MP4(tmp_path / episode.audio_file)
+    assert [c.title for c in mp4.chapters] == [c.title for c in episode.chapters]
+    assert all(abs(c.start * 1000 - ch.start_ms) <= 10 for c, ch in zip(mp4.chapters, episode.chapters))
+    probe = json.loads(subprocess.run(["ffprobe", "-v", "error", "-show_chapters", "-show_entries", "stream=codec_name",
+                                       "-of", "json", str(tmp_path / episode.audio_file)],
+                                      capture_output=True, text=True, check=True).stdout)
+    assert probe["streams"][0]["codec_name"] == "aac" and len(probe["chapters"]) == 5
+    parsed = feedparser.parse(str(tmp_path / "feed.xml"))
+    assert parsed.entries[0].enclosures[0].type == "audio/x-m4a"
+
+
+def test_chapter_links_from_source_urls_reach_id3_json_and_psc(tmp_path: Path) -> None:
+    doc = json.loads((EXAMPLES / "seed-brief.json").read_text())
+    doc["sources"][2]["url"] = "https://tass.example/story"
+    brief = tmp_path / "linked.json"
+    brief.write_text(json.dumps(doc))
+    engine = FakeEngine()
+    result = build([brief], tmp_path, Settings(), engines={"host": engine, "narrative": engine}, published=DATE)
+    episode = result.episodes[0]
+    tass = next(c for c in episode.chapters if "TASS" in c.title)
+    assert tass.url == "https://tass.example/story"
+    chap = next(c for c in ID3(tmp_path / episode.audio_file).getall("CHAP") if "TASS" in c.sub_frames["TIT2"].text[0])
+    assert chap.sub_frames.getall("WXXX")[0].url == tass.url
+    assert b'href="https://tass.example/story"' in (tmp_path / "feed.xml").read_bytes()
+    chapters = json.loads((tmp_path / episode.transcripts.chapters_json).read_text())["chapters"]
+    assert [c.get("url") for c in chapters].count(tass.url) == 1

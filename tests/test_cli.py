@@ -112,6 +112,19 @@ def test_real_end_to_end_build_with_the_default_voice(tmp_path: Path) -> None:
                           "Sources and credits"]
     starts = [float(c["start_time"]) for c in probe["chapters"]]
     assert starts == sorted(starts)
+    # broadcast loudness on the real voice, measured on the published file
+    from audiobrief.ffmpeg import measure_loudness
+
+    loudness = measure_loudness(mp3)
+    assert -17.0 <= loudness.integrated_lufs <= -15.0 and loudness.true_peak_dbtp <= -2.0, loudness
+    # chapters: ffprobe, mutagen (ID3 CHAP), JSON chapters and psc in the feed agree within 10 ms
+    from mutagen.id3 import ID3
+
+    id3_starts = [c.start_time for c in ID3(mp3).getall("CHAP")]
+    json_starts = [c["startTime"] * 1000 for c in json.loads(mp3.with_suffix(".chapters.json").read_text())["chapters"]]
+    probe_starts = [float(c["start_time"]) * 1000 for c in probe["chapters"]]
+    for a, b, c in zip(id3_starts, json_starts, probe_starts, strict=True):
+        assert abs(a - b) <= 10 and abs(a - c) <= 10
     # speech of a plausible length for the script: 130-200 words a minute
     words = len((out / mp3.with_suffix(".txt").name).read_text().split())
     wpm = words / (MP3(mp3).info.length / 60)

@@ -19,15 +19,35 @@ __all__ = ["AudioSettings", "Settings", "load_settings"]
 
 @dataclass(frozen=True, slots=True)
 class AudioSettings:
-    """How episodes sound: encoding, loudness target and pauses (milliseconds)."""
+    """How episodes sound: encoding, loudness, pauses (milliseconds), cues and music.
 
+    ``cue`` is played between the facts and the narratives and between narratives: ``"chime"``
+    (generated), ``"none"``, or the path of a producer-supplied sound. ``intro_music`` and
+    ``outro_music`` open and close the episode; ``music_bed`` plays under the intro, ducked.
+    """
+
+    format: str = "mp3"
     bitrate_kbps: int = 96
     sample_rate_hz: int = 44_100
     target_lufs: float = -16.0
     true_peak_dbtp: float = -2.0
+    segment_level_dbfs: float = -20.0
     sentence_pause_ms: int = 300
     segment_pause_ms: int = 650
     section_pause_ms: int = 1200
+    cue: str = "chime"
+    intro_music: str | None = None
+    outro_music: str | None = None
+    music_bed: str | None = None
+    music_bed_gain_db: float = -22.0
+
+    def __post_init__(self) -> None:
+        if self.format not in ("mp3", "m4a"):
+            raise ConfigError(f"[audio] format = {self.format!r}: use \"mp3\" or \"m4a\"")
+        if not 32 <= self.bitrate_kbps <= 320:
+            raise ConfigError(f"[audio] bitrate_kbps = {self.bitrate_kbps}: use 32 to 320 (96 is typical for speech)")
+        if self.true_peak_dbtp > 0 or not -40 <= self.target_lufs <= -5:
+            raise ConfigError("[audio] target_lufs must be -40..-5 and true_peak_dbtp at most 0")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +79,15 @@ def _build(kind: type, table: dict[str, Any], path: Path, section: str) -> Any:
             f"{path}: unknown key(s) in [{section}]: {', '.join(unknown)}; known keys: {', '.join(sorted(known))}"
         )
     values = dict(table)
-    if "image" in values and values["image"]:
-        image = Path(values["image"])
-        values["image"] = image if image.is_absolute() else (path.parent / image)
+    # File settings are relative to the configuration file.
+    for key in ("image", "intro_music", "outro_music", "music_bed", "cue"):
+        value = values.get(key)
+        if not value or (key == "cue" and value in ("chime", "none")):
+            continue
+        resolved = Path(value) if Path(value).is_absolute() else path.parent / value
+        if not resolved.is_file():
+            raise ConfigError(f"{path}: [{section}] {key} = {value!r}: no such file ({resolved})")
+        values[key] = resolved if key == "image" else str(resolved)
     try:
         return kind(**values)
     except TypeError as exc:

@@ -27,6 +27,7 @@ __all__ = [
     "PODCAST_GUID_NAMESPACE",
     "Podcast20EntryExtension",
     "Podcast20Extension",
+    "audio_mime",
     "build_feed",
     "podcast_guid",
     "render_show_notes",
@@ -136,6 +137,15 @@ class Podcast20EntryExtension(BaseEntryExtension):  # type: ignore[misc]
         return entry
 
 
+#: Audio file suffix -> the enclosure type Apple expects.
+AUDIO_MIME = {".mp3": "audio/mpeg", ".m4a": "audio/x-m4a"}
+
+
+def audio_mime(file_name: str) -> str:
+    """The enclosure MIME type for an episode file."""
+    return AUDIO_MIME.get(file_name[file_name.rfind("."):].lower(), "audio/mpeg")
+
+
 def _truncate_bytes(text: str, limit: int) -> str:
     data = text.encode("utf-8")
     if len(data) <= limit:
@@ -232,7 +242,7 @@ def build_feed(show: Show, episodes: Sequence[Episode], base_url: str, *, image_
         fe.title(_xml_safe(episode.title)[:255])
         fe.description(_truncate_bytes(_xml_safe(episode.show_notes_html), _MAX_DESCRIPTION_BYTES))
         fe.link(href=link)
-        fe.enclosure(urljoin(base, episode.audio_file), str(episode.size_bytes), "audio/mpeg")
+        fe.enclosure(urljoin(base, episode.audio_file), str(episode.size_bytes), audio_mime(episode.audio_file))
         fe.pubDate(episode.published.astimezone(dt.timezone.utc))
         fe.podcast.itunes_duration(str(round(episode.duration_ms / 1000)))
         fe.podcast.itunes_summary(_truncate_bytes(_xml_safe(episode.summary or episode.title), _MAX_DESCRIPTION_BYTES))

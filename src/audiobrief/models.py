@@ -109,6 +109,7 @@ class Segment:
     chapter_id: str
     chapter_title: str
     text: str
+    chapter_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -151,7 +151,8 @@ def build(
             )
             notify(ProgressEvent("encoding", brief.id, detail=brief.title))
             timeline = build_timeline(script, spoken, settings.audio)
-            draft = tmp / f"{brief.id}.mp3"
+            suffix = f".{settings.audio.format}"
+            draft = tmp / f"{brief.id}{suffix}"
             tags = EpisodeTags(
                 title=brief.title, show=settings.show.title, author=settings.show.author,
                 date=when.date().isoformat(), description=brief.summary or brief.title,
@@ -161,7 +162,7 @@ def build(
             stem = _content_name(draft, brief.id)
             transcripts = write_transcripts(tmp, stem, title=brief.title, show=settings.show.title,
                                             chapters=audio.chapters, sentences=audio.sentences)
-            draft.rename(tmp / f"{stem}.mp3")
+            draft.rename(tmp / f"{stem}{suffix}")
             episode = Episode(
                 guid=previous.guid if previous else f"urn:uuid:{uuid.uuid5(EPISODE_NAMESPACE, brief.id)}",
                 brief_id=brief.id,
@@ -169,7 +170,7 @@ def build(
                 summary=brief.summary,
                 show_notes_html=render_show_notes(brief, audio.chapters),
                 published=when,
-                audio_file=f"{stem}.mp3",
+                audio_file=f"{stem}{suffix}",
                 size_bytes=audio.size_bytes,
                 duration_ms=audio.duration_ms,
                 chapters=audio.chapters,
@@ -185,7 +186,7 @@ def build(
         feed_xml = build_feed(settings.show, episodes, settings.base_url, image_file=cover)
         # Publish: media first, then the store, then the feed; each a rename within one folder.
         for item in sorted(tmp.iterdir()):
-            if item.is_file() and item.suffix in {".mp3", ".txt", ".vtt", ".srt", ".json", ".png", ".jpg"}:
+            if item.is_file() and item.suffix in {".mp3", ".m4a", ".txt", ".vtt", ".srt", ".json", ".png", ".jpg"}:
                 os.replace(item, out / item.name)
         store.save_episodes(out, episodes)
         store.atomic_write(out / "feed.xml", feed_xml)

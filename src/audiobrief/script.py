@@ -95,6 +95,12 @@ def _summary_repeats_first_fact(brief: Brief) -> bool:
     return first[: len(words)] == words or words[: len(first)] == first
 
 
+def _outlet_url(brief: Brief, outlet: str | None) -> str | None:
+    if outlet is None:
+        return None
+    return next((s.url for s in brief.sources if s.url and s.outlet.lower() == outlet.lower()), None)
+
+
 def _narrative_title(label: str, outlet: str | None) -> str:
     return f"{label} ({outlet})" if outlet else label
 
@@ -165,6 +171,7 @@ def render_script(
                 f"narrative-{i}",
                 _narrative_title(narrative.label, narrative.outlet),
                 text,
+                chapter_url=_outlet_url(brief, narrative.outlet),
             )
         )
     segments.append(Segment("outro", "outro", "host", "outro", "Sources and credits",

@@ -75,10 +75,10 @@ _SCALE = {"K": "thousand", "k": "thousand", "M": "million", "m": "million", "B":
 _CURRENCY = {"$": "dollars", "€": "euros", "£": "pounds", "¥": "yen"}
 
 _URL = re.compile(r"(https?://|www\.)\S+", re.I)
-_MARKDOWN = re.compile(r"(\*\*|__|\*|`|^#+\s*|\[(?=[^\]]*\]\()|\]\([^)]*\))", re.M)
+_MARKDOWN = re.compile(r"(\*\*|__|\*|`|#+\s*|\[(?=[^\]]*\]\()|\]\([^)]*\))", re.M)
 # Emoji, pictographs, dingbats and the mojibake left where emoji were ("ðŸ‡ºðŸ‡¸", "â€™").
 _EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\ufe0f\u200d\U000e0000-\U000e007f]")
-_MOJIBAKE = {"â€™": "'", "â€˜": "'", "â€œ": '"', "â€\x9d": '"', "â€”": ", ", "â€“": " to ", "Â ": " "}
+_MOJIBAKE = {"â€™": "'", "â€˜": "'", "â€œ": '"', "â€\x9d": '"', "â€”": ", ", "â€“": " to "}
 _MOJIBAKE_EMOJI = re.compile(r"ð[\x80-\xbf\u0152-\u2122Ÿ][^\s]{0,6}")
 
 
@@ -126,6 +126,31 @@ def _expand(text: str, table: Mapping[str, str]) -> str:
     return pattern.sub(lambda m: table[m.group(1)], text)
 
 
+def _speakable_once(text: str, table: Mapping[str, str]) -> str:
+    text = re.sub(r"\r\n?|[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]", "\n", text)  # every line break counts
+    text = re.sub(r"[^\S\n]+", " ", text)  # and every other space is a plain space
+    for bad, good in _MOJIBAKE.items():
+        text = text.replace(bad, good)
+    text = re.sub("\u00c2+(?=\\s)", "", text)  # "Â" + space: a UTF-8 no-break space read as Latin-1
+    text = _MOJIBAKE_EMOJI.sub("", text)
+    text = text.translate(_QUOTES)
+    text = _URL.sub("", text)
+    text = _MARKDOWN.sub("", text)
+    text = _EMOJI.sub("", text)
+    text = _expand(text, ABBREVIATIONS)
+    for pattern, replacement in NUMBER_RULES:
+        text = pattern.sub(replacement, text)
+    text = _QUOTE_MARK.sub("", text)
+    # Dashes used as parentheses read best as commas.
+    text = re.sub(r"\s*[\u2014\u2013]\s*|\s+-{1,2}\s+", ", ", text)
+    text = _expand(text, table)
+    text = re.sub(r"\s+([,.;:!?])", r"\1", text)
+    text = re.sub(r",\s*([,.;:!?])", r"\1", text)
+    text = re.sub(r"([,;])(?=\S)", r"\1 ", text)
+    text = re.sub(r"\s+", " ", text).strip(" ,;:")
+    return text
+
+
 def speakable(text: str, pronunciations: Mapping[str, str] | None = None) -> str:
     """Turn written text into text a TTS engine reads as a newsreader would.
 
@@ -140,25 +165,14 @@ def speakable(text: str, pronunciations: Mapping[str, str] | None = None) -> str
     :param pronunciations: extra word -> spoken form entries, overriding :data:`PRONUNCIATIONS`.
     :returns: the speakable text, whitespace folded.
     """
-    for bad, good in _MOJIBAKE.items():
-        text = text.replace(bad, good)
-    text = _MOJIBAKE_EMOJI.sub("", text)
-    text = text.translate(_QUOTES)
-    text = _URL.sub("", text)
-    text = _MARKDOWN.sub("", text)
-    text = _EMOJI.sub("", text)
-    text = _expand(text, ABBREVIATIONS)
-    for pattern, replacement in NUMBER_RULES:
-        text = pattern.sub(replacement, text)
-    text = _QUOTE_MARK.sub("", text)
-    # Dashes used as parentheses read best as commas.
-    text = re.sub(r"\s*[\u2014\u2013]\s*|\s+-{1,2}\s+", ", ", text)
     table = {**PRONUNCIATIONS, **(pronunciations or {})}
-    text = _expand(text, table)
-    text = re.sub(r"\s+([,.;:!?])", r"\1", text)
-    text = re.sub(r",\s*([,.;:!?])", r"\1", text)
-    text = re.sub(r"([,;])(?=\S)", r"\1 ", text)
-    text = re.sub(r"\s+", " ", text).strip(" ,;:")
+    # Each rule is idempotent, but one rule's output can expose another's input (a stripped
+    # colon uncovering a heading mark): iterate to the fixed point, which takes 1-2 passes.
+    for _ in range(4):
+        spoken = _speakable_once(text, table)
+        if spoken == text:
+            break
+        text = spoken
     return text
 
 

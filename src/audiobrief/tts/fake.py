@@ -21,12 +21,13 @@ class FakeEngine:
     description: ClassVar[str] = "test tones, exact timing"
 
     def __init__(self, voice: str = "tone", ms_per_word: int = 400, sample_rate_hz: int = 22_050,
-                 fail_on: str | None = None, silent: bool = False) -> None:
+                 fail_on: str | None = None, silent: bool = False, amplitude: int = 8000) -> None:
         self.voice = voice
         self.ms_per_word = int(ms_per_word)
         self.sample_rate_hz = int(sample_rate_hz)
         self.fail_on = fail_on
         self.silent = silent
+        self.amplitude = int(amplitude)
         self.calls: list[str] = []
 
     @classmethod
@@ -36,7 +37,7 @@ class FakeEngine:
 
     def fingerprint(self) -> str:
         """Everything that changes the tone."""
-        return f"fake/{self.voice}/{self.ms_per_word}/{self.sample_rate_hz}/{self.silent}"
+        return f"fake/{self.voice}/{self.ms_per_word}/{self.sample_rate_hz}/{self.silent}/{self.amplitude}"
 
     def synthesize(self, text: str) -> Iterator[AudioChunk]:
         """Yield one tone chunk for ``text``."""
@@ -45,7 +46,7 @@ class FakeEngine:
             raise SynthesisError(f"fake engine told to fail on {self.fail_on!r}")
         words = max(1, len(text.split()))
         frames = words * self.ms_per_word * self.sample_rate_hz // 1000
-        amplitude = 0 if self.silent else 8000
+        amplitude = 0 if self.silent else self.amplitude
         step = 2 * math.pi * 440 / self.sample_rate_hz
         pcm = struct.pack(f"<{frames}h", *(int(amplitude * math.sin(step * i)) for i in range(frames)))
         yield AudioChunk(pcm, self.sample_rate_hz)
