@@ -77,6 +77,10 @@ def test_mp3_is_44k_mono_cbr_with_ordered_id3_chapters(fake_build: Path) -> None
 
     assert (mp3.info.sample_rate, mp3.info.channels, mp3.info.bitrate_mode) == (44100, 1, BitrateMode.CBR)
     assert mp3.info.bitrate == 96000
+    # LAME writes its Xing-format header as "Info" in CBR files: players seek and time by it
+    data = (fake_build / episode.audio_file).read_bytes()
+    audio_start = ID3(fake_build / episode.audio_file).size  # the first MPEG frame follows the tag
+    assert b"Info" in data[audio_start : audio_start + 200]
     tags = ID3(fake_build / episode.audio_file)
     chaps = tags.getall("CHAP")
     assert [(c.start_time, c.end_time) for c in chaps] == [(c.start_ms, c.end_ms) for c in episode.chapters]
@@ -154,6 +158,9 @@ def test_feed_parses_strictly_and_tells_the_truth_about_the_file(fake_build: Pat
     assert all(abs(a - ch.start_ms) <= 10 for a, ch in zip(starts_ms, episode.chapters, strict=True))
     assert [c.get("title") for c in psc] == [c.title for c in episode.chapters]
     assert pod["type"] == "episodic"
+    notes = entry.description
+    for expected in (episode.title, "The facts:", "as provided by TASS", "Sources:", "Al Jazeera", "Chapters:", "0:00 "):
+        assert expected in notes
     for needle in (b'<itunes:category text="News">', b'<itunes:category text="Daily News"/>',
                    b"application/json+chapters", b'type="text/vtt"', b'<podcast:txt purpose="ai-content">true'):
         assert needle in xml

@@ -163,7 +163,9 @@ def render_show_notes(brief: Brief, chapters: Sequence[Chapter]) -> str:
     def e(text: str) -> str:
         return html.escape(text, quote=False)
 
-    parts = [f"<p>{e(brief.summary or brief.title)}</p>"]
+    parts = [f"<p>{e(brief.title)}</p>"]
+    if brief.summary:
+        parts.append(f"<p>{e(brief.summary)}</p>")
     if brief.facts:
         parts.append("<p>The facts:</p><ul>")
         for fact in brief.facts:
