@@ -96,13 +96,19 @@ def cli(verbose: int, quiet: bool) -> None:
 @click.option("--engine", "engine", help="TTS engine: piper (default, offline), espeak, gtts (online).")
 @click.option("--base-url", "base_url", metavar="URL",
               help="Public URL of the output folder, for enclosure links (default http://127.0.0.1:8000/).")
+@click.option("--keep", type=click.IntRange(min=1), metavar="N",
+              help="Keep only the newest N episodes in the feed; older ones and their files are deleted.")
 @config_option
 @templates_option
 @date_option
 @_errors_to_exit_codes
-def build(briefs: tuple[Path, ...], out_dir: Path, engine: str | None, base_url: str | None,
+def build(briefs: tuple[Path, ...], out_dir: Path, engine: str | None, base_url: str | None, keep: int | None,
           config: Path | None, templates: Path | None, date: dt.datetime | None) -> None:
-    """Build an episode from each BRIEF (.txt or .json) and update the feed in --out."""
+    """Build an episode from each BRIEF (.txt or .json) and update the feed in --out.
+
+    Writes the audio, transcripts and chapters, then episodes.json, feed.json (JSON Feed),
+    alexa.json (Alexa flash briefing), index.html, and last feed.xml.
+    """
     from .pipeline import ProgressEvent
     from .pipeline import build as run_build
     from .timefmt import hms
@@ -123,13 +129,14 @@ def build(briefs: tuple[Path, ...], out_dir: Path, engine: str | None, base_url:
             click.echo(f"Mastering and encoding {event.brief_id}", err=True)
 
     result = run_build(briefs, out_dir, settings, engine_name=engine, templates_dir=templates,
-                       published=date, progress=show)
+                       published=date, keep=keep, progress=show)
     for episode in result.episodes:
         lufs = f", {episode.integrated_lufs:.1f} LUFS" if episode.integrated_lufs is not None else ""
         click.echo(f"Episode: {result.out_dir / episode.audio_file} ({hms(episode.duration_ms)}, "
                    f"{len(episode.chapters)} chapters{lufs})")
     click.echo(f"Feed:    {result.feed_path} ({result.feed_episode_count} episode(s)) -> "
                f"{settings.base_url.rstrip('/')}/feed.xml")
+    click.echo(f"Site:    {result.out_dir / 'index.html'}   Serve it: audiobrief serve {result.out_dir}")
 
 
 @cli.command()
@@ -173,6 +180,85 @@ def engines() -> None:
             click.echo(f"        voices: {voices}")
         else:
             click.echo(f"        {status.detail}")
+
+
+@cli.command()
+@click.argument("folder", default="output", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for the network).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any free port).")
+def serve(folder: Path, host: str, port: int) -> None:
+    """Serve FOLDER for podcast apps: byte ranges, HEAD, ETags, right MIME types, CORS; Ctrl-C stops.
+
+    For HTTPS, run it behind a reverse proxy (see the README).
+    """
+    from .serve import make_server
+
+    server = make_server(folder, host, port)
+    address = f"http://{host}:{server.server_address[1]}/"
+    click.echo(f"Serving {folder} at {address}  (feed: {address}feed.xml, page: {address}index.html)")
+    if not (folder / "feed.xml").exists():
+        click.echo(f"Warning: {folder} has no feed.xml yet; run audiobrief build first.", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("Stopped.")
+    finally:
+        server.server_close()
+
+
+@cli.command()
+@click.argument("target", default="output")
+@click.option("--no-loudness", is_flag=True, help="Skip measuring loudness (the slowest check).")
+@_errors_to_exit_codes
+def check(target: str, no_loudness: bool) -> None:
+    """Check a built show folder or a feed URL against Apple, Podcasting 2.0 and smart-speaker rules.
+
+    Prints each problem with its fix; exits 1 when there are errors.
+    """
+    from .check import check_show
+    from .errors import CheckError
+
+    if not target.startswith(("http://", "https://")) and not Path(target, "feed.xml").is_file():
+        raise click.BadParameter(f"{target} is neither a feed URL nor a folder with feed.xml", param_hint="TARGET")
+    report = check_show(target, loudness=not no_loudness)
+    for problem in report.problems:
+        click.echo(str(problem))
+    errors, warnings = len(report.errors), len(report.problems) - len(report.errors)
+    summary = f"{target}: {errors} error(s), {warnings} warning(s); checked {', '.join(sorted(set(report.checked)))}"
+    if errors:
+        raise CheckError(summary)
+    click.echo(f"OK {summary}")
+
+
+@cli.command()
+@click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+@_errors_to_exit_codes
+def publish(source: Path, dest: Path) -> None:
+    """Copy the built show in SOURCE to DEST (a static host's folder), the feed last.
+
+    Rebuild with --base-url set to DEST's public URL first. Or use rsync: sync everything but
+    feed.xml, then feed.xml.
+    """
+    from .publish import publish_folder
+
+    count = publish_folder(source, dest)
+    click.echo(f"Published {count} files to {dest}")
+
+
+@cli.command()
+@click.argument("guid")
+@click.option("--out", "out_dir", default="output", show_default=True, type=click.Path(file_okay=False, path_type=Path),
+              help="The show folder.")
+@click.option("--base-url", "base_url", metavar="URL", help="Public URL of the folder (as used to build it).")
+@config_option
+@_errors_to_exit_codes
+def remove(guid: str, out_dir: Path, base_url: str | None, config: Path | None) -> None:
+    """Withdraw episode GUID (or its brief id) from the feed and delete its files."""
+    from .publish import remove_episode
+
+    episode = remove_episode(out_dir, _settings(config, base_url), guid)
+    click.echo(f"Removed {episode.title!r} ({episode.guid}) from {out_dir / 'feed.xml'}")
 
 
 def main() -> None:

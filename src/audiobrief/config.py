@@ -13,6 +13,7 @@ from typing import Any
 
 from .errors import ConfigError
 from .models import Show
+from .standards import APPLE_CATEGORIES, LANGUAGE_CODE, is_apple_category
 
 __all__ = ["AudioSettings", "Settings", "load_settings"]
 
@@ -116,6 +117,13 @@ def load_settings(path: str | Path | None = None) -> Settings:
     if unknown:
         raise ConfigError(f"{p}: unknown section(s): {', '.join(unknown)}")
     show = _build(Show, data.get("show", {}), p, "show")
+    if not is_apple_category(show.category, show.subcategory):
+        raise ConfigError(
+            f"{p}: [show] category = {show.category!r}, subcategory = {show.subcategory!r} is not an Apple "
+            f"Podcasts category; top-level categories: {', '.join(APPLE_CATEGORIES)}"
+        )
+    if not LANGUAGE_CODE.match(show.language):
+        raise ConfigError(f"{p}: [show] language = {show.language!r}: use an ISO 639 code such as \"en\" or \"en-us\"")
     audio = _build(AudioSettings, data.get("audio", {}), p, "audio")
     engine = data.get("engine", {})
     voices = data.get("voices", {})

@@ -12,6 +12,8 @@ Every error audiobrief raises on purpose derives from :class:`AudiobriefError`; 
      |    +-- SynthesisError         one segment could not be synthesized, or came out wrong
      +-- AudioError                  ffmpeg missing or failing, or an episode that is wrong
      +-- FeedError(ValueError)       the feed or the episode store cannot be built
+     +-- PublishError                copying a show to a host folder failed
+     +-- CheckError                  ``audiobrief check`` found errors in a published show
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ __all__ = [
     "BriefError",
     "ConfigError",
     "EngineUnavailable",
+    "CheckError",
     "FeedError",
+    "PublishError",
     "SynthesisError",
     "TTSError",
     "TemplateError",
@@ -74,3 +78,11 @@ class AudioError(AudiobriefError):
 
 class FeedError(AudiobriefError, ValueError):
     """The feed or the episode store cannot be built or read."""
+
+
+class PublishError(AudiobriefError):
+    """A show folder cannot be published (copied) to its destination."""
+
+
+class CheckError(AudiobriefError):
+    """``audiobrief check`` found errors in a published show."""

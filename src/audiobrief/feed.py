@@ -20,7 +20,7 @@ from feedgen.feed import FeedGenerator  # imports lxml.etree, which feedgen.util
 from feedgen.util import xml_elem
 
 from .errors import FeedError
-from .models import Brief, Chapter, Episode, Show
+from .models import Brief, Chapter, Episode, Show, newest_first
 from .timefmt import hms, npt
 
 __all__ = [
@@ -238,7 +238,7 @@ def build_feed(show: Show, episodes: Sequence[Episode], base_url: str, *, image_
     if episodes:
         fg.lastBuildDate(max(e.published for e in episodes))
     # feedgen emits items in reverse order of add_entry: add the oldest first.
-    for episode in sorted(episodes, key=lambda e: e.published):
+    for episode in reversed(newest_first(episodes)):
         fe = fg.add_entry()
         fe.guid(episode.guid, permalink=False)
         fe.title(_xml_safe(episode.title)[:255])

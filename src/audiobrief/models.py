@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Iterable
 from typing import Literal
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "Source",
     "SpokenSegment",
     "Transcripts",
+    "newest_first",
 ]
 
 
@@ -241,3 +243,8 @@ class Show:
     image: Path | None = None
     link: str | None = None
     copyright: str | None = None
+
+
+def newest_first(episodes: Iterable[Episode]) -> list[Episode]:
+    """Episodes newest first (by date, then by episode number): the order of every feed and page."""
+    return sorted(episodes, key=lambda e: (e.published, e.number), reverse=True)

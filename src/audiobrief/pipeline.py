@@ -25,6 +25,7 @@ from .brief import load_brief
 from .config import Settings
 from .feed import build_feed, render_show_notes
 from .models import Brief, Episode, Script
+from .publish import episode_files, retire, write_show
 from .script import render_script
 from .speech import synthesize_script
 from .transcript import write_transcripts
@@ -96,14 +97,6 @@ def _content_name(path: Path, stem: str) -> str:
     return f"{stem}-{digest}"
 
 
-def _episode_files(episode: Episode) -> set[str]:
-    names = {episode.audio_file}
-    if episode.transcripts:
-        t = episode.transcripts
-        names |= {t.text, t.vtt, t.srt, t.chapters_json}
-    return names
-
-
 def build(
     brief_paths: Sequence[str | Path],
     out_dir: str | Path,
@@ -113,6 +106,7 @@ def build(
     engine_name: str | None = None,
     templates_dir: str | Path | None = None,
     published: dt.datetime | None = None,
+    keep: int | None = None,
     progress: Callable[[ProgressEvent], None] | None = None,
 ) -> BuildResult:
     """Build one episode per brief into ``out_dir`` and rebuild the feed from every episode there.
@@ -124,11 +118,13 @@ def build(
     :param engine_name: the engine for every role (default: the settings', normally ``piper``).
     :param templates_dir: a folder of script templates overriding the shipped ones.
     :param published: the episodes' date, overriding the briefs' and earlier builds'.
+    :param keep: keep only the newest ``keep`` episodes in the feed, deleting the older ones' files.
     :param progress: receives :class:`ProgressEvent` as the build goes.
     :returns: what was published.
     :raises AudiobriefError: any stage failed; nothing published before is changed.
     """
     notify = progress or (lambda event: None)
+    build_feed(settings.show, [], settings.base_url, image_file=None)  # bad show metadata fails before synthesis
     briefs = [load_brief(p) for p in brief_paths]
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -181,16 +177,17 @@ def build(
             )
             episodes, replaced = store.upsert(episodes, episode)
             if replaced is not None:
-                retired |= _episode_files(replaced) - _episode_files(episode)
+                retired |= episode_files(replaced) - episode_files(episode)
             built.append(episode)
-        feed_xml = build_feed(settings.show, episodes, settings.base_url, image_file=cover)
-        # Publish: media first, then the store, then the feed; each a rename within one folder.
+        episodes, dropped = retire(episodes, keep)
+        for old in dropped:
+            retired |= episode_files(old)
+        # Publish: media first, then the store, the other feeds and the site, the RSS feed last.
         for item in sorted(tmp.iterdir()):
             if item.is_file() and item.suffix in {".mp3", ".m4a", ".txt", ".vtt", ".srt", ".json", ".png", ".jpg"}:
                 os.replace(item, out / item.name)
-        store.save_episodes(out, episodes)
-        store.atomic_write(out / "feed.xml", feed_xml)
-    for name in retired:
+        write_show(out, settings, episodes, image_file=cover)
+    for name in retired - set().union(*(episode_files(e) for e in episodes)):
         (out / name).unlink(missing_ok=True)
     log.info("published %d episode(s); the feed has %d", len(built), len(episodes))
     return BuildResult(out, out / "feed.xml", tuple(built), len(episodes))

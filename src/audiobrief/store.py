@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import FeedError
-from .models import Chapter, Episode, Transcripts
+from .models import Chapter, Episode, Transcripts, newest_first
 
 __all__ = ["STORE_NAME", "atomic_write", "load_episodes", "save_episodes", "upsert"]
 
@@ -69,7 +69,7 @@ def load_episodes(folder: Path) -> list[Episode]:
             f"{path}: the episode store is unreadable ({exc}); restore it from a backup or move it "
             "away to start a new feed (its episodes would then drop out of the feed)"
         ) from exc
-    return sorted(episodes, key=lambda e: e.published, reverse=True)
+    return newest_first(episodes)
 
 
 def save_episodes(folder: Path, episodes: list[Episode]) -> None:
@@ -85,4 +85,4 @@ def upsert(episodes: list[Episode], episode: Episode) -> tuple[list[Episode], Ep
     """
     replaced = next((e for e in episodes if e.guid == episode.guid), None)
     rest = [e for e in episodes if e.guid != episode.guid]
-    return sorted([*rest, episode], key=lambda e: e.published, reverse=True), replaced
+    return newest_first([*rest, episode]), replaced

@@ -1,0 +1,424 @@
+"""``audiobrief check``: apply the podcast checklist (../shared/STANDARDS.md, last section) to a show.
+
+Works on a built output folder (files read directly) or on a feed URL (files fetched over HTTP,
+with HEAD and byte-range checks). Each problem names where it is and how to fix it; errors make
+the check fail, warnings do not.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import io
+import json
+import logging
+import tempfile
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from .feed import AUDIO_MIME, CONTENT_NS, ITUNES_NS, PODCAST_NS, PSC_NS, podcast_guid
+from .standards import EPISODE_TYPES, LANGUAGE_CODE, SHOW_TYPES, is_apple_category
+
+__all__ = ["CheckReport", "Problem", "check_show"]
+
+log = logging.getLogger(__name__)
+
+Severity = Literal["error", "warning"]
+_NAMESPACES = {"itunes": ITUNES_NS, "podcast": PODCAST_NS, "psc": PSC_NS, "content": CONTENT_NS}
+_MAX_TEXT_BYTES = 4000
+_CHAPTER_TOLERANCE_MS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One finding: where, what, and how to fix it."""
+
+    severity: Severity
+    where: str
+    message: str
+    fix: str
+
+    def __str__(self) -> str:
+        return f"{self.severity.upper():7} {self.where}: {self.message}\n        fix: {self.fix}"
+
+
+@dataclass
+class CheckReport:
+    """Everything a check found, and what it looked at."""
+
+    target: str
+    problems: list[Problem] = field(default_factory=list)
+    checked: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        """Problems that make the show fail."""
+        return [p for p in self.problems if p.severity == "error"]
+
+    def add(self, severity: Severity, where: str, message: str, fix: str) -> None:
+        """Record a problem."""
+        self.problems.append(Problem(severity, where, message, fix))
+
+
+class _Fetcher:
+    """Reads what the feed points at: local files for a folder, HTTP for a URL."""
+
+    def __init__(self, target: str) -> None:
+        self.remote = target.startswith(("http://", "https://"))
+        self.folder = None if self.remote else Path(target)
+        self._downloads: dict[str, Path] = {}
+        self._tmp = tempfile.TemporaryDirectory(prefix="audiobrief-check-")
+
+    def feed_bytes(self, target: str) -> bytes:
+        if self.remote:
+            return self.get(target)
+        assert self.folder is not None
+        return (self.folder / "feed.xml").read_bytes()
+
+    def local(self, url: str) -> Path | None:
+        """A local copy of ``url`` (the folder's file, or a download), None when it cannot be had."""
+        if not self.remote:
+            assert self.folder is not None
+            path = self.folder / Path(urlsplit(url).path).name
+            return path if path.is_file() else None
+        if url not in self._downloads:
+            try:
+                data = self.get(url)
+            except OSError:
+                return None
+            path = Path(self._tmp.name) / f"{len(self._downloads)}-{Path(urlsplit(url).path).name}"
+            path.write_bytes(data)
+            self._downloads[url] = path
+        return self._downloads[url]
+
+    @staticmethod
+    def get(url: str, headers: dict[str, str] | None = None) -> bytes:
+        request = urllib.request.Request(url, headers=headers or {})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return bytes(response.read())
+
+    @staticmethod
+    def request(url: str, method: str = "GET", headers: dict[str, str] | None = None) -> tuple[int, Any]:
+        request = urllib.request.Request(url, method=method, headers=headers or {})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                response.read()
+                return response.status, response.headers
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.headers
+
+    def close(self) -> None:
+        self._tmp.cleanup()
+
+
+def _text(element: Any, path: str) -> str | None:
+    found = element.find(path, _NAMESPACES)
+    return found.text.strip() if found is not None and found.text else None
+
+
+def _npt_ms(value: str) -> float:
+    total = 0.0
+    for part, scale in zip(reversed(value.split(":")), (1000, 60_000, 3_600_000)):
+        total += float(part) * scale
+    return total
+
+
+def _check_channel(report: CheckReport, channel: Any, fetch: _Fetcher, feed_url: str | None) -> None:
+    where = "channel"
+    for tag, fix in (("title", "set [show] title"), ("description", "set [show] description"),
+                     ("language", "set [show] language")):
+        if not _text(channel, tag):
+            report.add("error", where, f"<{tag}> is missing or empty", fix)
+    description = _text(channel, "description") or ""
+    if len(description.encode()) > _MAX_TEXT_BYTES:
+        report.add("error", where, f"<description> is {len(description.encode())} bytes (Apple's limit: 4000)",
+                   "shorten [show] description")
+    language = _text(channel, "language")
+    if language and not LANGUAGE_CODE.match(language):
+        report.add("error", where, f"<language> {language!r} is not an ISO 639 code", "use e.g. en or en-us")
+    explicit = _text(channel, "itunes:explicit")
+    if explicit not in ("true", "false"):
+        report.add("error", where, f"<itunes:explicit> is {explicit!r}; Apple accepts true or false", "set [show] explicit")
+    show_type = _text(channel, "itunes:type")
+    if show_type is not None and show_type not in SHOW_TYPES:
+        report.add("error", where, f"<itunes:type> {show_type!r} is not episodic or serial", "rebuild the feed")
+    category = channel.find("itunes:category", _NAMESPACES)
+    if category is None:
+        report.add("error", where, "<itunes:category> is missing", "set [show] category (News / Daily News)")
+    else:
+        sub = category.find("itunes:category", _NAMESPACES)
+        name, sub_name = category.get("text"), sub.get("text") if sub is not None else None
+        if not is_apple_category(name or "", sub_name):
+            report.add("error", where, f"<itunes:category> {name!r} / {sub_name!r} is not in Apple's list",
+                       "set [show] category and subcategory to an Apple category, e.g. News / Daily News")
+    image = channel.find("itunes:image", _NAMESPACES)
+    href = image.get("href") if image is not None else None
+    if not href:
+        report.add("error", where, "<itunes:image> is missing", "set [show] image or let audiobrief generate one")
+    else:
+        _check_artwork(report, href, fetch)
+    for tag in ("itunes:author", "itunes:owner/itunes:email"):
+        if not _text(channel, tag):
+            report.add("warning", where, f"<{tag}> is missing", "set [show] author / owner_email")
+    guid = _text(channel, "podcast:guid")
+    if feed_url:
+        expected = podcast_guid(feed_url)
+        if guid != expected:
+            report.add("error", where, f"<podcast:guid> is {guid!r}; for {feed_url} it must be {expected}",
+                       "rebuild with the right --base-url (podcast:guid = UUIDv5 of the feed URL)")
+        if not feed_url.startswith("https://"):
+            report.add("warning", where, f"the feed URL {feed_url} is not HTTPS (Alexa and Podcasting 2.0 require it)",
+                       "publish behind HTTPS and rebuild with --base-url https://...")
+    else:
+        report.add("error", where, "no <atom:link rel=\"self\"> gives the feed's own URL", "rebuild the feed")
+
+
+def _check_artwork(report: CheckReport, href: str, fetch: _Fetcher) -> None:
+    from PIL import Image, UnidentifiedImageError
+
+    path = fetch.local(href)
+    if path is None:
+        report.add("error", "artwork", f"{href} cannot be read", "make sure the image is published next to the feed")
+        return
+    try:
+        with Image.open(path) as img:
+            fmt, (width, height), mode = img.format, img.size, img.mode
+    except (OSError, UnidentifiedImageError):
+        report.add("error", "artwork", f"{href} is not an image", "use a JPEG or PNG")
+        return
+    if fmt not in ("JPEG", "PNG") or width != height or not 1400 <= width <= 3000 or mode != "RGB":
+        report.add("error", "artwork", f"{href} is a {width}x{height} {mode} {fmt}",
+                   "use a square RGB JPEG or PNG of 1400 to 3000 pixels")
+    report.checked.append("artwork")
+
+
+def _check_item(report: CheckReport, index: int, item: Any, fetch: _Fetcher, seen: dict[str, set[str]],
+                loudness: bool) -> None:
+    title = _text(item, "title")
+    where = f"item {index} ({(title or '?')[:50]})"
+    if not title:
+        report.add("error", where, "<title> is missing", "give the brief a headline")
+    elif len(title) > 255:
+        report.add("error", where, f"<title> is {len(title)} characters (limit 255)", "shorten the headline")
+    guid = _text(item, "guid")
+    if not guid:
+        report.add("error", where, "<guid> is missing", "rebuild the episode")
+    elif guid in seen["guid"]:
+        report.add("error", where, f"<guid> {guid} is used by another item too", "give each brief its own id")
+    else:
+        seen["guid"].add(guid)
+    pub = _text(item, "pubDate")
+    try:
+        email.utils.parsedate_to_datetime(pub or "")
+    except (TypeError, ValueError):
+        report.add("error", where, f"<pubDate> {pub!r} is not an RFC 2822 date", "rebuild the episode")
+    episode_type = _text(item, "itunes:episodeType")
+    if episode_type is not None and episode_type not in EPISODE_TYPES:
+        report.add("error", where, f"<itunes:episodeType> {episode_type!r} is not full, trailer or bonus", "rebuild")
+    description = _text(item, "description") or ""
+    if len(description.encode()) > _MAX_TEXT_BYTES:
+        report.add("error", where, f"<description> is {len(description.encode())} bytes (limit 4000)", "rebuild")
+    enclosures = item.findall("enclosure")
+    if len(enclosures) != 1:
+        report.add("error", where, f"{len(enclosures)} enclosures; Apple needs exactly one", "rebuild the episode")
+        return
+    enclosure = enclosures[0]
+    url, length, mime = enclosure.get("url") or "", enclosure.get("length") or "", enclosure.get("type") or ""
+    if url in seen["url"]:
+        report.add("error", where, f"enclosure URL {url} is shared with another item", "rebuild the episode")
+    seen["url"].add(url)
+    if not url.isascii():
+        report.add("error", where, f"enclosure URL {url!r} is not ASCII", "rename the file")
+    suffix = Path(urlsplit(url).path).suffix.lower()
+    if AUDIO_MIME.get(suffix) != mime:
+        report.add("error", where, f"enclosure type {mime!r} does not match the file's {suffix!r}",
+                   f"use {AUDIO_MIME.get(suffix, 'audio/mpeg')!r}")
+    path = fetch.local(url)
+    if path is None:
+        report.add("error", where, f"enclosure {url} does not exist", "rebuild the episode, or publish its file")
+        return
+    if not length.isdigit() or int(length) != path.stat().st_size:
+        report.add("error", where, f"enclosure length {length} but the file has {path.stat().st_size} bytes",
+                   "rebuild the feed (audiobrief build) so the length is the file's")
+    if fetch.remote:
+        _check_http(report, where, url, mime)
+    duration_s = _check_audio(report, where, path, loudness)
+    declared = _text(item, "itunes:duration")
+    if duration_s is not None and declared and declared.isdigit() and abs(int(declared) - duration_s) > 1:
+        report.add("error", where, f"itunes:duration {declared} s but the audio lasts {duration_s:.1f} s",
+                   "rebuild the feed")
+    _check_chapters(report, where, item, path, fetch, duration_s)
+
+
+def _check_http(report: CheckReport, where: str, url: str, mime: str) -> None:
+    status, headers = _Fetcher.request(url, "HEAD")
+    if status != 200:
+        report.add("error", where, f"HEAD {url} answered {status}", "serve the file with a server that answers HEAD")
+    elif headers.get("Content-Type", "").split(";")[0] not in (mime, "audio/mp4" if mime == "audio/x-m4a" else mime):
+        report.add("error", where, f"HEAD {url}: Content-Type {headers.get('Content-Type')!r}, feed says {mime!r}",
+                   "configure the server's MIME types (audiobrief serve does)")
+    status, headers = _Fetcher.request(url, "GET", {"Range": "bytes=0-1"})
+    if status != 206 or not headers.get("Content-Range", "").startswith("bytes 0-1/"):
+        report.add("error", where, f"a Range: bytes=0-1 request answered {status}, not 206",
+                   "serve with byte-range support (audiobrief serve, nginx, any CDN)")
+    report.checked.append("http")
+
+
+def _check_audio(report: CheckReport, where: str, path: Path, loudness: bool) -> float | None:
+    from mutagen import File as MutagenFile
+    from mutagen.mp3 import MP3, BitrateMode
+
+    audio = MutagenFile(str(path))
+    if audio is None:
+        report.add("error", where, f"{path.name} is not audio mutagen can read", "rebuild the episode")
+        return None
+    info = audio.info
+    if info.sample_rate not in (44100, 48000):
+        report.add("error", where, f"sample rate {info.sample_rate} Hz", "encode at 44.1 or 48 kHz")
+    kbps = round(info.bitrate / 1000)
+    low, high = (96, 128) if info.channels == 1 else (128, 256)
+    if not low <= kbps <= high:
+        report.add("warning", where, f"{kbps} kbps {'mono' if info.channels == 1 else 'stereo'} (recommended {low}-{high})",
+                   "set [audio] bitrate_kbps")
+    if isinstance(audio, MP3) and info.bitrate_mode not in (BitrateMode.CBR, BitrateMode.UNKNOWN):
+        report.add("warning", where, "the MP3 is not CBR", "encode CBR")
+    if loudness:
+        from .errors import AudioError
+        from .ffmpeg import measure_loudness
+
+        try:
+            measured = measure_loudness(path)
+        except AudioError as exc:
+            report.add("error", where, f"loudness cannot be measured: {exc}", "install ffmpeg")
+        else:
+            if abs(measured.integrated_lufs + 16) > 1 or measured.true_peak_dbtp > -2:
+                report.add("error", where, f"loudness {measured.integrated_lufs} LUFS, true peak "
+                           f"{measured.true_peak_dbtp} dBTP (want -16 ±1 LUFS, at most -2 dBTP)",
+                           "rebuild with the default [audio] targets")
+            report.checked.append("loudness")
+    report.checked.append("audio")
+    return float(info.length)
+
+
+def _id3_chapters(path: Path) -> list[tuple[float, str]] | None:
+    from mutagen.id3 import ID3, ID3NoHeaderError
+
+    try:
+        tags = ID3(str(path))
+    except ID3NoHeaderError:
+        return None
+    return [(float(c.start_time), c.sub_frames["TIT2"].text[0] if "TIT2" in c.sub_frames else "")
+            for c in tags.getall("CHAP")]
+
+
+def _check_chapters(report: CheckReport, where: str, item: Any, audio: Path, fetch: _Fetcher,
+                    duration_s: float | None) -> None:
+    sources: dict[str, list[tuple[float, str]]] = {}
+    psc = item.find("psc:chapters", _NAMESPACES)
+    if psc is not None:
+        try:
+            sources["psc"] = [(_npt_ms(c.get("start", "")), c.get("title", "")) for c in psc.findall("psc:chapter", _NAMESPACES)]
+        except ValueError:
+            report.add("error", where, "psc:chapters has a start that is not Normal Play Time", "rebuild the feed")
+    link = item.find("podcast:chapters", _NAMESPACES)
+    if link is not None:
+        if link.get("type") != "application/json+chapters":
+            report.add("error", where, f"podcast:chapters type {link.get('type')!r}", "use application/json+chapters")
+        path = fetch.local(link.get("url", ""))
+        if path is None:
+            report.add("error", where, f"podcast:chapters {link.get('url')} cannot be read", "publish the chapters file")
+        else:
+            try:
+                doc = json.loads(path.read_text(encoding="utf-8"))
+                sources["json"] = [(float(c["startTime"]) * 1000, c.get("title", "")) for c in doc["chapters"]]
+            except (ValueError, KeyError, TypeError) as exc:
+                report.add("error", where, f"chapters JSON is invalid ({exc})", "rebuild the episode")
+    if audio.suffix.lower() == ".mp3":
+        id3 = _id3_chapters(audio)
+        if id3:
+            sources["id3"] = id3
+            _check_ctoc(report, where, audio)
+    for name, chapters in sources.items():
+        starts = [start for start, _ in chapters]
+        if starts != sorted(starts):
+            report.add("error", where, f"{name} chapters are not in time order", "rebuild the episode")
+        if duration_s is not None and starts and max(starts) >= duration_s * 1000:
+            report.add("error", where, f"a {name} chapter starts after the audio ends", "rebuild the episode")
+    if len(sources) > 1:
+        names = list(sources)
+        reference = sorted(sources[names[0]])
+        for other in names[1:]:
+            compared = sorted(sources[other])
+            if len(compared) != len(reference) or any(
+                abs(a[0] - b[0]) > _CHAPTER_TOLERANCE_MS or a[1] != b[1] for a, b in zip(reference, compared)
+            ):
+                report.add("error", where, f"{names[0]} and {other} chapters disagree (titles or starts beyond 10 ms)",
+                           "rebuild the episode so all chapter formats come from one timeline")
+    report.checked.append("chapters")
+
+
+def _check_ctoc(report: CheckReport, where: str, audio: Path) -> None:
+    from mutagen.id3 import ID3
+
+    tocs = ID3(str(audio)).getall("CTOC")
+    top = [t for t in tocs if int(t.flags) & 0x02]
+    if len(top) != 1 or not int(top[0].flags) & 0x01:
+        report.add("error", where, "ID3 needs exactly one top-level, ordered CTOC", "rebuild the episode")
+
+
+def check_show(target: str | Path, *, loudness: bool = True,
+               progress: Callable[[str], None] | None = None) -> CheckReport:
+    """Check a built show folder or a feed URL against the podcast checklist.
+
+    :param target: an output folder (with ``feed.xml``) or a feed URL.
+    :param loudness: measure loudness (decodes every episode; the slowest check).
+    :returns: the report; ``report.errors`` empty means the show passes.
+    """
+    from lxml import etree
+
+    text = str(target)
+    report = CheckReport(text)
+    fetch = _Fetcher(text)
+    try:
+        try:
+            raw = fetch.feed_bytes(text)
+        except OSError as exc:
+            report.add("error", "feed", f"cannot read the feed ({exc})", "build the show first, or check the URL")
+            return report
+        try:
+            root = etree.parse(io.BytesIO(raw), etree.XMLParser(resolve_entities=False, no_network=True)).getroot()
+        except etree.XMLSyntaxError as exc:
+            report.add("error", "feed", f"not well-formed XML: {exc}", "rebuild the feed with audiobrief build")
+            return report
+        if root.tag != "rss" or root.get("version") != "2.0":
+            report.add("error", "feed", f"root is <{root.tag} version={root.get('version')!r}>, not <rss version=\"2.0\">",
+                       "rebuild the feed")
+            return report
+        for prefix, uri in _NAMESPACES.items():
+            if root.nsmap.get(prefix) != uri:
+                report.add("error", "feed", f"namespace {prefix!r} is {root.nsmap.get(prefix)!r}, must be {uri}",
+                           "rebuild the feed")
+        channel = root.find("channel")
+        if channel is None:
+            report.add("error", "feed", "no <channel>", "rebuild the feed")
+            return report
+        self_link = channel.find("{http://www.w3.org/2005/Atom}link[@rel='self']")
+        feed_url = self_link.get("href") if self_link is not None else (text if fetch.remote else None)
+        _check_channel(report, channel, fetch, feed_url)
+        items = channel.findall("item")
+        if not items:
+            report.add("warning", "feed", "no episodes", "build an episode")
+        seen: dict[str, set[str]] = {"guid": set(), "url": set()}
+        for index, item in enumerate(items, start=1):
+            if progress:
+                progress(f"item {index}/{len(items)}")
+            _check_item(report, index, item, fetch, seen, loudness)
+        report.checked.append("feed")
+    finally:
+        fetch.close()
+    return report
+

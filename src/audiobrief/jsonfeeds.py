@@ -1,0 +1,77 @@
+"""JSON feeds: JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/) and an Alexa flash briefing feed.
+
+Alexa (flash-briefing-skill-api-feed-reference): 1-5 items, newest first, each with ``uid``,
+``updateDate`` (ISO 8601 UTC), ``titleText``, ``mainText`` (ignored for audio), ``streamUrl`` and
+``redirectionUrl``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from urllib.parse import urljoin
+
+from .feed import audio_mime
+from .models import Episode, Show, newest_first
+
+__all__ = ["ALEXA_MAX_ITEMS", "build_alexa_feed", "build_json_feed"]
+
+ALEXA_MAX_ITEMS = 5
+
+
+def _base(base_url: str) -> str:
+    return base_url if base_url.endswith("/") else base_url + "/"
+
+
+def build_json_feed(show: Show, episodes: Sequence[Episode], base_url: str, *, image_file: str | None) -> bytes:
+    """JSON Feed 1.1 with each episode's audio as an attachment (newest first)."""
+    base = _base(base_url)
+    doc: dict[str, object] = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": show.title,
+        "home_page_url": show.link or base,
+        "feed_url": urljoin(base, "feed.json"),
+        "description": show.description,
+        "authors": [{"name": show.author}],
+        "language": show.language,
+        "items": [
+            {
+                "id": e.guid,
+                "url": urljoin(base, f"index.html#{e.brief_id}"),
+                "title": e.title,
+                "summary": e.summary or e.title,
+                "content_html": e.show_notes_html,
+                "date_published": e.published.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z"),
+                "attachments": [{
+                    "url": urljoin(base, e.audio_file),
+                    "mime_type": audio_mime(e.audio_file),
+                    "size_in_bytes": e.size_bytes,
+                    "duration_in_seconds": round(e.duration_ms / 1000),
+                    "title": e.title,
+                }],
+            }
+            for e in newest_first(episodes)
+        ],
+    }
+    if image_file:
+        doc["icon"] = urljoin(base, image_file)
+    return (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode()
+
+
+def build_alexa_feed(show: Show, episodes: Sequence[Episode], base_url: str) -> bytes:
+    """The Alexa flash briefing JSON feed: the newest one to five episodes as audio items."""
+    base = _base(base_url)
+    newest = newest_first(episodes)[:ALEXA_MAX_ITEMS]
+    items = [
+        {
+            "uid": e.guid.removeprefix("urn:uuid:"),
+            "updateDate": e.published.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.0Z"),
+            "titleText": e.title,
+            "mainText": "",
+            "streamUrl": urljoin(base, e.audio_file),
+            "redirectionUrl": urljoin(base, f"index.html#{e.brief_id}"),
+        }
+        for e in newest
+    ]
+    return (json.dumps(items, indent=2, ensure_ascii=False) + "\n").encode()

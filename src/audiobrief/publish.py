@@ -1,0 +1,121 @@
+"""Writing the show's published files, retiring and removing episodes, and copying a show elsewhere.
+
+Every file is written through a temporary file and a rename. The RSS feed is always written last,
+so podcast apps never see a feed that points at files not yet in place.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import store
+from .config import Settings
+from .errors import FeedError, PublishError
+from .feed import build_feed
+from .jsonfeeds import build_alexa_feed, build_json_feed
+from .models import Episode, newest_first
+from .site import render_site
+
+__all__ = ["episode_files", "find_cover", "publish_folder", "remove_episode", "retire", "write_show"]
+
+log = logging.getLogger(__name__)
+
+#: What a show folder publishes besides the episodes' own files; feed.xml is last on purpose.
+SHOW_FILES = ("episodes.json", "feed.json", "alexa.json", "index.html", "feed.xml")
+
+
+def episode_files(episode: Episode) -> set[str]:
+    """The file names one episode owns in the output folder."""
+    names = {episode.audio_file}
+    if episode.transcripts:
+        t = episode.transcripts
+        names |= {t.text, t.vtt, t.srt, t.chapters_json}
+    return names
+
+
+def find_cover(folder: Path) -> str | None:
+    """The show artwork's file name in ``folder``, if any."""
+    for name in ("cover.png", "cover.jpg"):
+        if (folder / name).exists():
+            return name
+    return None
+
+
+def write_show(folder: Path, settings: Settings, episodes: Sequence[Episode], *, image_file: str | None) -> None:
+    """Write the episode store, JSON Feed, Alexa feed, site, and last the RSS feed, each atomically."""
+    episodes = list(episodes)
+    rss = build_feed(settings.show, episodes, settings.base_url, image_file=image_file)  # validate first
+    store.save_episodes(folder, episodes)
+    store.atomic_write(folder / "feed.json", build_json_feed(settings.show, episodes, settings.base_url, image_file=image_file))
+    store.atomic_write(folder / "alexa.json", build_alexa_feed(settings.show, episodes, settings.base_url))
+    store.atomic_write(folder / "index.html", render_site(settings.show, episodes, folder, image_file=image_file))
+    store.atomic_write(folder / "feed.xml", rss)
+
+
+def retire(episodes: Sequence[Episode], keep: int | None) -> tuple[list[Episode], list[Episode]]:
+    """Split ``episodes`` into the newest ``keep`` and the rest (all kept when ``keep`` is None)."""
+    ordered = newest_first(episodes)
+    if keep is None:
+        return ordered, []
+    if keep < 1:
+        raise FeedError(f"--keep {keep}: keep at least one episode")
+    return ordered[:keep], ordered[keep:]
+
+
+def remove_episode(folder: Path, settings: Settings, guid: str) -> Episode:
+    """Withdraw the episode ``guid`` (or its brief id) from the show and delete its files.
+
+    :raises FeedError: no such episode in ``folder``.
+    """
+    episodes = store.load_episodes(folder)
+    match = [e for e in episodes if guid in (e.guid, e.guid.removeprefix("urn:uuid:"), e.brief_id)]
+    if not match:
+        known = ", ".join(f"{e.guid} ({e.brief_id})" for e in episodes) or "none"
+        raise FeedError(f"{folder}: no episode {guid!r}; episodes: {known}")
+    victim = match[0]
+    write_show(folder, settings, [e for e in episodes if e is not victim], image_file=find_cover(folder))
+    for name in episode_files(victim):
+        (folder / name).unlink(missing_ok=True)
+    return victim
+
+
+def publish_folder(source: Path, dest: Path) -> int:
+    """Copy a built show folder into ``dest`` (a static host's folder) without a half-written moment.
+
+    Episode files are copied first (each through a temporary name and a rename), then the show
+    files, the RSS feed last; files in ``dest`` that the show no longer lists are removed after.
+
+    :returns: the number of files copied.
+    :raises PublishError: ``source`` is not a built show folder.
+    """
+    if not (source / "feed.xml").is_file() or not (source / store.STORE_NAME).is_file():
+        raise PublishError(f"{source}: not a built show folder (no feed.xml / episodes.json); run audiobrief build first")
+    dest.mkdir(parents=True, exist_ok=True)
+    episodes = store.load_episodes(source)
+    media = sorted(set().union(*(episode_files(e) for e in episodes)) if episodes else set())
+    cover = find_cover(source)
+    names = [*media, *([cover] if cover else []), *SHOW_FILES]
+    copied = 0
+    for name in names:
+        src = source / name
+        if not src.is_file():
+            continue
+        tmp = dest / f".{name}.publishing"
+        shutil.copyfile(src, tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, dest / name)
+        copied += 1
+    listed = set(names)
+    try:
+        old = store.load_episodes(dest)
+    except FeedError:
+        old = []
+    for episode in old:
+        for name in episode_files(episode) - listed:
+            (dest / name).unlink(missing_ok=True)
+    log.info("published %d files to %s", copied, dest)
+    return copied

@@ -1,0 +1,33 @@
+"""The static show page: ``index.html`` with artwork, subscribe links, and per episode an audio player,
+chapters that seek the player, show notes (facts, narratives, sources) and the transcript.
+
+Rendered from ``templates/site/index.html.j2``; it loads nothing from the network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from .feed import audio_mime
+from .models import Episode, Show, newest_first
+from .timefmt import hms
+
+__all__ = ["render_site"]
+
+
+def render_site(show: Show, episodes: Sequence[Episode], folder: Path, *, image_file: str | None) -> bytes:
+    """Render ``index.html`` for ``episodes`` (newest first); transcripts are read from ``folder``."""
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.PackageLoader("audiobrief", "templates/site"),
+                             autoescape=jinja2.select_autoescape(default=True), undefined=jinja2.StrictUndefined)
+    env.filters["hms"] = hms
+    items = []
+    for episode in newest_first(episodes):
+        transcript = ""
+        if episode.transcripts and (folder / episode.transcripts.text).exists():
+            transcript = (folder / episode.transcripts.text).read_text(encoding="utf-8")
+        items.append({"episode": episode, "transcript": transcript, "mime": audio_mime(episode.audio_file)})
+    html = env.get_template("index.html.j2").render(show=show, items=items, image_file=image_file)
+    return html.encode("utf-8")
