@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import shutil
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -68,3 +71,24 @@ def golden(request: pytest.FixtureRequest):
         assert actual == path.read_text(encoding="utf-8"), f"differs from {path} (review, then --update-goldens)"
 
     return check
+
+
+@contextlib.contextmanager
+def serving(folder: Path, prepare: Callable[[str], None]) -> Iterator[str]:
+    """Serve ``folder`` with ``audiobrief serve``'s server on a free loopback port.
+
+    ``prepare(base_url)`` runs before serving starts (builds need the URL they will be served at).
+    Yields the base URL; the server is stopped afterwards.
+    """
+    from audiobrief.serve import make_server
+
+    server = make_server(folder, "127.0.0.1", 0)
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    prepare(base)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield base
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -12,11 +11,10 @@ import pytest
 
 from audiobrief.config import Settings
 from audiobrief.pipeline import build
-from audiobrief.serve import make_server
 from audiobrief.store import load_episodes
 from audiobrief.tts.fake import FakeEngine
 
-from .conftest import DATE, EXAMPLES
+from .conftest import DATE, EXAMPLES, serving
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed (pip install playwright)")
@@ -30,18 +28,14 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Iterator[tuple[str, Path]]:
     folder = tmp_path_factory.mktemp("site")
-    server = make_server(folder, "127.0.0.1", 0)
-    base = f"http://127.0.0.1:{server.server_address[1]}/"
     engine = FakeEngine(ms_per_word=120)
-    build([EXAMPLES / "seed-brief.txt"], folder, replace(Settings(), base_url=base),
-          engines={"host": engine, "narrative": engine}, published=DATE)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+
+    def prepare(base: str) -> None:
+        build([EXAMPLES / "seed-brief.txt"], folder, replace(Settings(), base_url=base),
+              engines={"host": engine, "narrative": engine}, published=DATE)
+
+    with serving(folder, prepare) as base:
         yield base, folder
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_page_plays_and_chapters_seek_the_player(site, tmp_path: Path) -> None:

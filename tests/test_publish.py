@@ -9,7 +9,6 @@ import json
 import os
 import re
 import shutil
-import threading
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -26,11 +25,10 @@ from audiobrief.cli import cli
 from audiobrief.config import Settings
 from audiobrief.pipeline import build
 from audiobrief.publish import publish_folder, remove_episode
-from audiobrief.serve import make_server
 from audiobrief.store import load_episodes
 from audiobrief.tts.fake import FakeEngine
 
-from .conftest import DATE, EXAMPLES
+from .conftest import DATE, EXAMPLES, serving
 
 
 def _build(folder: Path, base_url: str, briefs=("seed-brief.txt", "seed-brief.json"), **kwargs) -> Settings:
@@ -44,21 +42,17 @@ def _build(folder: Path, base_url: str, briefs=("seed-brief.txt", "seed-brief.js
 @pytest.fixture(scope="module")
 def served(tmp_path_factory) -> Iterator[tuple[str, Path]]:
     folder = tmp_path_factory.mktemp("served")
-    server = make_server(folder, "127.0.0.1", 0)
-    base = f"http://127.0.0.1:{server.server_address[1]}/"
-    _build(folder, base)
-    (folder / "sub").mkdir()
-    (folder / "sub" / "note.txt").write_text("inside")
     outside = tmp_path_factory.mktemp("outside") / "secret.txt"
-    outside.write_text("secret")
-    os.symlink(outside, folder / "escape.txt")
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+
+    def prepare(base: str) -> None:
+        _build(folder, base)
+        (folder / "sub").mkdir()
+        (folder / "sub" / "note.txt").write_text("inside")
+        outside.write_text("secret")
+        os.symlink(outside, folder / "escape.txt")
+
+    with serving(folder, prepare) as base:
         yield base, folder
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def _request(base: str, method: str, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
