@@ -126,7 +126,7 @@ def test_json_brief_matches_the_text_brief_and_the_schema(seed_path: Path) -> No
     ("doc", "message"),
     [
         ('{"title": "x", "facts": [}', "line 1"),
-        ('["not", "an", "object"]', "top level must be a JSON object"),
+        ('["not", "an", "object"]', "top level must be an object"),
         ('{"facts": ["a"]}', "'title' is missing"),
         ('{"title": "x", "facts": [{"text": 3}]}', "'facts\\[0\\].text' must be a str"),
         ('{"title": "x", "narratives": [{"label": "L"}]}', "'narratives\\[0\\].text' is missing"),

@@ -5,7 +5,8 @@ import importlib
 
 import pytest
 
-MODULES = ["audiobrief.brief", "audiobrief.feed", "audiobrief.script", "audiobrief.speakable", "audiobrief.timefmt"]
+MODULES = ["audiobrief.brief", "audiobrief.feed", "audiobrief.script", "audiobrief.serve", "audiobrief.speakable",
+           "audiobrief.standards", "audiobrief.timefmt"]
 
 
 @pytest.mark.parametrize("name", MODULES)

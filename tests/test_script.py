@@ -40,7 +40,7 @@ def test_script_has_no_citation_digits_or_page_junk_and_attributes_narratives(se
     for outlet in ("Guardian", "Associated Press", "TASS", "Al Jazeera"):
         assert outlet in outro
     assert "synthetic voice" in outro
-    assert "Wednesday, September 13, 2023" in script.segments[0].text
+    assert "Wednesday, September 13th, twenty twenty-three" in script.segments[0].text
 
 
 def test_summary_that_repeats_the_first_fact_is_not_read_twice(seed_path: Path) -> None:

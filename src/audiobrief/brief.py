@@ -15,49 +15,107 @@ import logging
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from .errors import BriefError
 from .models import Brief, Fact, Narrative, Source
+from .speakable import repair_text
 
-__all__ = ["PARSERS", "load_brief", "parse_json_brief", "parse_text_brief", "slugify"]
+__all__ = [
+    "PARSERS",
+    "brief_from_mapping",
+    "brief_paths",
+    "load_brief",
+    "parse_json_brief",
+    "parse_text_brief",
+    "parse_yaml_brief",
+    "slugify",
+    "tidy_outlet",
+]
 
 log = logging.getLogger(__name__)
 
 # --- tables -------------------------------------------------------------------------------------
+# A new rendering of a brief is usually a new row here. Headings and chrome are matched against a
+# whole line with Markdown marks ("## ", "**") and a trailing colon taken off, case-insensitively.
 
-#: Section headings, matched against a whole stripped line (case-insensitive).
-SECTION_HEADINGS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"(the\s+)?facts:?", re.I), "facts"),
-    (re.compile(r"(the\s+)?narratives:?", re.I), "narratives"),
-    (re.compile(r"the\s+spin:?", re.I), "narratives"),
+#: Section headings -> section. "chrome" sections (page widgets) are skipped until the next heading.
+SECTION_HEADINGS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.I), section)
+    for pattern, section in (
+        (r"(the )?(key )?facts", "facts"),
+        (r"what happened", "facts"),
+        (r"(the )?narratives", "narratives"),
+        (r"(the )?spin", "narratives"),
+        (r"(the )?perspectives", "narratives"),
+        (r"metaculus prediction.*", "chrome"),
+        (r"(establishment|political|bias) split", "chrome"),
+        (r"public figures in this story", "chrome"),
+        (r"articles on this story", "chrome"),
+        (r"(related|more) (stories|articles|coverage)", "chrome"),
+        (r"comments( \(\d+\))?", "chrome"),
+    )
 )
 
-#: Page chrome dropped wherever it appears: audio-player clocks (``0:00``, ``/0:00``) and the like.
-JUNK_LINES: tuple[re.Pattern[str], ...] = (
-    re.compile(r"/?\s*\d{1,2}:\d{2}(:\d{2})?\s*(/\s*\d{1,2}:\d{2}(:\d{2})?)?"),
-    re.compile(r"(listen|play)( to this( article| brief)?)?", re.I),
+#: Page chrome dropped wherever it appears.
+JUNK_LINES: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(pattern, re.I)
+    for pattern in (
+        r"/?\s*\d{1,2}:\d{2}(:\d{2})?\s*(/\s*\d{1,2}:\d{2}(:\d{2})?)?",  # audio player clocks: 0:00 /0:00
+        r"(listen|play)( to this( article| brief)?)?",
+        r"image (copyright|credits?|source)s?\s*:.*",
+        r"(photo|picture)( credit)?s?\s*:.*",
+        r".*\b(sign up|subscribe)\b.*\b(newsletter|inbox|e-?mail)\b.*",
+        r"home\s*[›>»/].*",  # forum and site breadcrumbs
+        r"members online\s*:?\s*\d+",
+        r"posted by\s+\S+.*",
+        r"(joined|posts|location)\s*:\s*\S+.*",
+        r"\d+\s+(replies|views|comments|likes)",
+        r"((reply|quote|report|share|like|permalink)\s*)+",
+    )
 )
+
+#: A narrative label alone on a line (the story-page rendering), optionally with its outlet.
+LABEL_LINE = re.compile(
+    r"(?P<label>narrative\s+[A-Z0-9]|(?:[\w'\u2019-]+\s+){0,3}narrative(?:\s+[A-Z0-9])?"
+    r"|left|right|cent(?:er|re)|pro-[\w-]+|anti-[\w-]+|establishment-critical|cynical|democratic|republican"
+    r"|conservative|liberal|progressive)"
+    r"(?:\s*,?\s*as provided by\s+(?P<outlet>[^.:]{1,60}))?\s*:?",
+    re.I,
+)
+
+#: A label opening a narrative inside running text: "Pro-Trump narrative: ...", "Narrative A: ...".
+INLINE_LABEL = re.compile(
+    r"(?:^|(?<=[.!?\u2019'\"]\s))(?P<label>(?:[A-Z][\w'\u2019-]*\s+){0,3}narrative(?:\s+[A-Z0-9])?"
+    r"|Narrative\s+[A-Z0-9])\s*:\s+"
+)
+
+#: The "as provided by Outlet." shape of a narrative item (the lite page scrape).
+PROVIDED_BY = re.compile(r"^(?P<label>.{1,80}?\bnarrative)\s*,?\s*as provided by\s+(?P<rest>.+)$", re.I | re.S)
+
+#: A forum repost's per-fact attribution: "... on Saturday. Valley Tribune (LR: 3 CP: 2)".
+FACT_OUTLET_SUFFIX = re.compile(
+    r"(?<=[.!?'\"\u2019\u201d])\s+(?:[-\u2013\u2014]\s*)?"
+    r"(?P<outlet>[A-Z][\w&.'\u2019-]*(?:\s+[A-Z&][\w&.'\u2019-]*){0,4})\s*\(\s*LR:\s*\d+\s*,?\s*CP:\s*\d+\s*\)\s*$"
+)
+
+#: Acronyms kept in capitals when an ALL-CAPS headline is put into title case.
+ACRONYMS = frozenset({"US", "UK", "UN", "EU", "NATO", "FBI", "CIA", "GDP", "PRC", "KMT", "ECOWAS", "FED", "AI",
+                      "NHS", "WHO", "IMF", "OPEC", "GOP", "BBC", "TASS", "NASA", "USA", "COVID"})
+_SMALL_WORDS = frozenset({"a", "an", "and", "as", "at", "but", "by", "for", "in", "of", "on", "or", "the", "to", "vs", "with"})
 
 _BULLET = re.compile(r"^\s*(?:[-*\u2022\u25cf\u2013]|\d+[.)])\s+")
 _SOURCES_LINE = re.compile(r"^\s*sources?\s*:\s*(?P<rest>.+)$", re.I)
 # "1Guardian, 2Associated Press, 3TASS and 4Al Jazeera." -> number + outlet pairs.
 _SOURCE_ITEM = re.compile(r"(?P<number>\d{1,3})\s*(?P<outlet>.+?)(?=\s*(?:,|;|\band\b|&)\s*\d{1,3}\s*\S|\s*\.?\s*$)")
-
-#: Narrative item shapes, tried in order; the first that matches wins.
-#: ``label`` ends in "narrative"; ``rest`` starts with the outlet when there is one.
-NARRATIVE_SHAPES: tuple[re.Pattern[str], ...] = (
-    re.compile(r"^(?P<label>.{1,80}?\bnarrative)\s*,?\s*as provided by\s+(?P<rest>.+)$", re.I | re.S),
-    re.compile(r"^(?P<label>.{1,80}?\bnarrative)\s*[:.\u2014-]\s*(?P<text>.+)$", re.I | re.S),
-)
-
 _OUTLET_END = re.compile(r"(?<!\b[A-Z])\.\s+(?=\S)")
 # A citation: 1-3 digits (maybe a comma list) glued after sentence-final punctuation or a quote.
 _CITATION = re.compile(r"(?<=[.!?'\"\u2019\u201d)\]])(?P<nums>\d{1,3}(?:\s*,\s*\d{1,3})*)\s*$")
 _ELLIPSIS_END = re.compile(r"\s*(\.{3,}|\u2026)\s*$")
 _SENTENCE_END = re.compile(r"[.!?]['\"\u2019\u201d)]*(?=\s|$)")
+_ENDS_SENTENCE = re.compile(r"[.!?]['\"\u2019\u201d)]*$")
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -79,8 +137,43 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def _clean(text: str) -> str:
-    # Control characters are invalid in XML and ID3 text; scraped pages carry them.
-    return re.sub(r"\s+", " ", _CONTROL.sub("", text)).strip()
+    # Control characters are invalid in XML and ID3 text; scraped pages carry them. Mojibake and
+    # emoji are repaired here, not only in speech, because titles and notes are shown too.
+    text = repair_text(_CONTROL.sub("", text)).replace("**", "").replace("__", "")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def tidy_outlet(name: str) -> str:
+    """An outlet's name as listeners should hear and read it.
+
+    >>> tidy_outlet("COASTAL NEWS NETWORK (a)"), tidy_outlet("harbor gazette"), tidy_outlet("TASS")
+    ('Coastal News Network', 'Harbor Gazette', 'TASS')
+    """
+    name = re.sub(r"\s*\([a-z]\)$", "", _clean(name)).strip(" .,;")  # "(a)"/"(b)" tell repeats apart
+    if name.islower() or (name.isupper() and len(name.replace(" ", "")) > 5):
+        name = " ".join(w if w.upper() in ACRONYMS else w.capitalize() for w in name.lower().split())
+    return name
+
+
+def title_case(headline: str) -> str:
+    """Put an ALL-CAPS headline (social posts) into title case, keeping known acronyms.
+
+    >>> title_case("SENATE PASSES STOPGAP BILL AS US SHUTDOWN LOOMS")
+    'Senate Passes Stopgap Bill as US Shutdown Looms'
+    """
+    if not headline.isupper():
+        return headline
+    words = headline.split()
+    out = []
+    for i, word in enumerate(words):
+        bare = re.sub(r"\W", "", word)
+        if bare in ACRONYMS:
+            out.append(word)
+        elif i and bare.lower() in _SMALL_WORDS:
+            out.append(word.lower())
+        else:
+            out.append(word[:1] + word[1:].lower())
+    return " ".join(out)
 
 
 def _complete_sentences(text: str) -> str:
@@ -143,7 +236,7 @@ def parse_sources(rest: str) -> tuple[Source, ...]:
     """
     sources: dict[int, Source] = {}
     for match in _SOURCE_ITEM.finditer(rest):
-        outlet = match.group("outlet").strip(" .,;")
+        outlet = tidy_outlet(match.group("outlet"))
         number = int(match.group("number"))
         if outlet and number not in sources:
             sources[number] = Source(number, outlet)
@@ -157,6 +250,8 @@ def parse_sources(rest: str) -> tuple[Source, ...]:
 class _Item:
     line: int
     text: str
+    label: str | None = None  # a narrative whose label stood on its own line
+    outlet: str | None = None
 
 
 @dataclass
@@ -164,13 +259,19 @@ class _TextDoc:
     header: list[_Item] = field(default_factory=list)
     facts: list[_Item] = field(default_factory=list)
     narratives: list[_Item] = field(default_factory=list)
+    chrome: list[_Item] = field(default_factory=list)
     sources: tuple[Source, ...] = ()
     warnings: list[str] = field(default_factory=list)
 
 
+def _heading_key(line: str) -> str:
+    return re.sub(r"^[#*_\s]+|[*_:\s]+$", "", line)
+
+
 def _section_of(line: str) -> str | None:
+    key = _heading_key(line)
     for pattern, section in SECTION_HEADINGS:
-        if pattern.fullmatch(line):
+        if pattern.fullmatch(key):
             return section
     return None
 
@@ -179,58 +280,146 @@ def _is_junk(line: str) -> bool:
     return any(p.fullmatch(line) for p in JUNK_LINES)
 
 
+def _label_line(line: str) -> re.Match[str] | None:
+    text = _clean(_BULLET.sub("", line, count=1))
+    if len(text) > 100 or _ENDS_SENTENCE.search(text.rstrip(":")):
+        return None
+    return LABEL_LINE.fullmatch(text)
+
+
+def _split_inline(item: _Item) -> list[_Item]:
+    """Split "Pro-X narrative: ... Anti-X narrative: ..." into one labeled item per narrative."""
+    starts = list(INLINE_LABEL.finditer(item.text))
+    if not starts or starts[0].start() > 0 and not item.text[: starts[0].start()].strip() == "":
+        if not starts:
+            return [item]
+    pieces = []
+    if starts[0].start() > 0:
+        lead = item.text[: starts[0].start()].strip()
+        if lead:
+            pieces.append(_Item(item.line, lead))
+    for i, match in enumerate(starts):
+        end = starts[i + 1].start() if i + 1 < len(starts) else len(item.text)
+        pieces.append(_Item(item.line, item.text[match.end() : end].strip(), label=match.group("label")))
+    return pieces
+
+
 def _split_document(text: str) -> _TextDoc:
     doc = _TextDoc()
     section = "header"
+    after_blank = False
+    title: str | None = None
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
-        if not line or _is_junk(line):
+        if not line:
+            after_blank = True
+            continue
+        if _is_junk(line):
             continue
         heading = _section_of(line)
         if heading is not None:
-            section = heading
+            section, after_blank = heading, False
             continue
         sources = _SOURCES_LINE.match(line)
         if sources is not None:
             doc.sources = doc.sources + parse_sources(sources.group("rest"))
             continue
-        items: list[_Item] = getattr(doc, section)
+        if title is not None and _clean(_heading_key(line)).lower() == title.lower():
+            continue  # the headline repeated as an image caption
         bullet = _BULLET.match(line)
-        if section == "header" or bullet is not None or not items:
-            items.append(_Item(number, line[bullet.end() :] if bullet else line))
+        if section == "header" and bullet is not None and doc.header and _label_line(line) is None:
+            section = "facts"  # bullets straight after the headline are facts (forum reposts)
+        items: list[_Item] = getattr(doc, section)
+        body = line[bullet.end() :] if bullet else line
+        label = _label_line(line) if section in ("narratives", "header") else None
+        if label is not None and section == "header" and not doc.header:
+            label = None  # the first line is the headline, whatever it looks like
+        if label is not None:
+            items.append(_Item(number, "", label=label.group("label"), outlet=label.group("outlet")))
+            if section == "header":
+                section = "narratives"
+                doc.narratives.append(doc.header.pop())
+        elif items and items[-1].label is not None and not items[-1].text:
+            items[-1].text = body  # the paragraph under a label that stood on its own line
+        elif section == "header" or bullet is not None or not items or after_blank:
+            items.append(_Item(number, _heading_key(body) if section == "header" and not items else body))
         else:
-            # A wrapped line continues the item above it.
-            items[-1].text = f"{items[-1].text} {line}"
+            items[-1].text = f"{items[-1].text} {body}"  # a wrapped line continues the item above it
+        if section == "header" and len(doc.header) == 1 and title is None:
+            title = _clean(doc.header[0].text)
+        after_blank = False
+    # Narratives written inline ("Pro-X narrative: ... Anti-X narrative: ...") may sit anywhere
+    # but among the facts: in a social post they follow the headline with no heading at all.
+    header = []
+    for index, item in enumerate(doc.header):
+        parts = _split_inline(item) if index else [item]
+        header += [p for p in parts if p.label is None]
+        doc.narratives += [p for p in parts if p.label is not None]
+    doc.header = header
+    doc.narratives = [piece for item in doc.narratives for piece in (_split_inline(item) if item.label is None else [item])]
     return doc
+
+
+def _narrative_from_rest(label: str, rest: str, sources: tuple[Source, ...]) -> Narrative:
+    # Prefer a known outlet (it may contain dots, "U.S. News"); else the outlet ends at ". ".
+    for outlet in sorted((s.outlet for s in sources), key=len, reverse=True):
+        if rest.lower().startswith(outlet.lower()):
+            body = rest[len(outlet) :].lstrip(" .:,\u2014-")
+            return Narrative(label=label, outlet=outlet, text=_complete_sentences(body))
+    # Unknown outlet: it ends at the first ". " that does not close an initial ("U.S. News").
+    split = _OUTLET_END.search(rest) or re.search(r":\s+", rest)
+    if split is None:
+        return Narrative(label=label, text=_complete_sentences(rest))
+    outlet, body = rest[: split.start()], rest[split.end() :]
+    return Narrative(label=label, outlet=tidy_outlet(outlet) or None, text=_complete_sentences(body))
+
+
+def _tidy_label(label: str) -> str:
+    label = _clean(label).rstrip(":")
+    if not re.search(r"narrative", label, re.I):
+        label = f"{label} narrative"  # "Left" / "Pro-establishment" on their own
+    return label[:1].upper() + label[1:]
 
 
 def _parse_narrative(item: _Item, sources: tuple[Source, ...], index: int) -> Narrative:
     text = _clean(item.text)
-    for shape in NARRATIVE_SHAPES:
-        match = shape.match(text)
-        if match is None:
-            continue
-        label = _clean(match.group("label"))
-        label = label[0].upper() + label[1:]
-        if "rest" not in match.groupdict():
-            return Narrative(label=label, text=_complete_sentences(match.group("text")))
-        rest = match.group("rest")
-        # Prefer a known outlet (it may contain dots, "U.S. News"); else the outlet ends at ". ".
-        for outlet in sorted((s.outlet for s in sources), key=len, reverse=True):
-            if rest.lower().startswith(outlet.lower()):
-                body = rest[len(outlet) :].lstrip(" .:,\u2014-")
-                return Narrative(label=label, outlet=rest[: len(outlet)], text=_complete_sentences(body))
-        # Unknown outlet: it ends at the first ". " that does not close an initial ("U.S. News").
-        split = _OUTLET_END.search(rest) or re.search(r":\s+", rest)
-        if split is None:
-            return Narrative(label=label, text=_complete_sentences(rest))
-        outlet, body = rest[: split.start()], rest[split.end() :]
-        return Narrative(label=label, outlet=outlet.strip(" .") or None, text=_complete_sentences(body))
+    if item.label is not None:
+        outlet = tidy_outlet(item.outlet) if item.outlet else None
+        return Narrative(label=_tidy_label(item.label), outlet=outlet, text=_complete_sentences(text))
+    match = PROVIDED_BY.match(text)
+    if match is not None:
+        return _narrative_from_rest(_tidy_label(match.group("label")), match.group("rest"), sources)
     return Narrative(label=f"Narrative {index}", text=_complete_sentences(text))
 
 
+def _fact_outlet(text: str, sources: list[Source]) -> tuple[str, tuple[int, ...]]:
+    match = FACT_OUTLET_SUFFIX.search(text)
+    if match is None:
+        return text, ()
+    outlet = tidy_outlet(match.group("outlet"))
+    source = next((s for s in sources if s.outlet.lower() == outlet.lower()), None)
+    if source is None:
+        source = Source(max((s.number for s in sources), default=0) + 1, outlet)
+        sources.append(source)
+    return text[: match.start()].rstrip(), (source.number,)
+
+
+def _drop_cut_off_end(items: list[Fact] | list[Narrative], warnings: list[str], where: str) -> None:
+    """A brief cut off mid-word: keep its last item up to its last complete sentence."""
+    if not items or _ENDS_SENTENCE.search(items[-1].text):
+        return
+    last = items[-1]
+    ends = list(_SENTENCE_END.finditer(last.text))
+    if not ends:
+        items.pop()
+        warnings.append(f"{where}: dropped the last item, cut off before its first sentence ended")
+        return
+    items[-1] = replace(last, text=last.text[: ends[-1].end()])  # type: ignore[assignment]
+    warnings.append(f"{where}: the last item was cut off; kept it up to its last complete sentence")
+
+
 def parse_text_brief(text: str, *, path: str | None = None, brief_id: str | None = None) -> Brief:
-    """Parse the plain-text rendering of a brief (headline, summary, Facts, Sources, Narratives).
+    """Parse a plain-text or Markdown rendering of a brief (see the module doc and the README).
 
     :param text: the decoded document.
     :param path: the file it came from, for messages.
@@ -238,22 +427,27 @@ def parse_text_brief(text: str, *, path: str | None = None, brief_id: str | None
     :returns: the parsed brief.
     :raises BriefError: when the document has no facts and no narratives.
     """
+    where = path or "<brief>"
     doc = _split_document(text)
-    known = {s.number for s in doc.sources}
+    sources = list(doc.sources)
+    known = {s.number for s in sources}
     facts: list[Fact] = []
     for item in doc.facts:
         fact_text, numbers = strip_citation(_clean(item.text), known)
+        if not numbers:
+            fact_text, numbers = _fact_outlet(fact_text, sources)
         if len(re.sub(r"\W", "", fact_text)) < 3:
-            doc.warnings.append(f"{path or '<brief>'}, line {item.line}: skipped an empty fact")
+            doc.warnings.append(f"{where}, line {item.line}: skipped an empty fact")
             continue
         facts.append(Fact(fact_text, numbers))
     narratives: list[Narrative] = []
     for index, item in enumerate(doc.narratives, start=1):
-        narrative = _parse_narrative(item, doc.sources, index)
+        narrative = _parse_narrative(item, tuple(sources), index)
         if not narrative.text:
-            doc.warnings.append(f"{path or '<brief>'}, line {item.line}: skipped a narrative with no text")
+            doc.warnings.append(f"{where}, line {item.line}: skipped the narrative {narrative.label!r}: it has no text")
             continue
         narratives.append(narrative)
+    _drop_cut_off_end(narratives if narratives else facts, doc.warnings, where)
     if not facts and not narratives:
         first = doc.header[0].line if doc.header else None
         raise BriefError(
@@ -264,11 +458,11 @@ def parse_text_brief(text: str, *, path: str | None = None, brief_id: str | None
         )
     header = [_clean(i.text) for i in doc.header]
     if header:
-        title, summary_lines = header[0], header[1:]
+        title, summary_lines = title_case(header[0]), header[1:]
     else:
         first_text = facts[0].text if facts else narratives[0].text
         title, summary_lines = _derive_headline(first_text), []
-        doc.warnings.append(f"{path or '<brief>'}: no headline; derived one from the first item")
+        doc.warnings.append(f"{where}: no headline; derived one from the first item")
     for warning in doc.warnings:
         log.warning("%s", warning)
     return Brief(
@@ -277,7 +471,7 @@ def parse_text_brief(text: str, *, path: str | None = None, brief_id: str | None
         summary=_complete_sentences(" ".join(summary_lines)) if summary_lines else "",
         facts=tuple(facts),
         narratives=tuple(narratives),
-        sources=doc.sources,
+        sources=tuple(sources),
         path=path,
         warnings=tuple(doc.warnings),
     )
@@ -314,8 +508,34 @@ def parse_json_brief(text: str, *, path: str | None = None, brief_id: str | None
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise BriefError(f"not valid JSON: {exc.msg} (column {exc.colno})", path=path, line=exc.lineno) from exc
+    return brief_from_mapping(data, path=path, brief_id=brief_id)
+
+
+def parse_yaml_brief(text: str, *, path: str | None = None, brief_id: str | None = None) -> Brief:
+    """Parse a YAML brief: the same fields as the JSON form.
+
+    :raises BriefError: naming the line (for bad YAML) or the field (for a wrong shape).
+    """
+    import yaml
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise BriefError(f"not valid YAML: {getattr(exc, 'problem', None) or exc}", path=path, line=line) from exc
+    if isinstance(data, dict) and isinstance(data.get("published"), dt.datetime | dt.date):
+        data["published"] = data["published"].isoformat()
+    return brief_from_mapping(data, path=path, brief_id=brief_id)
+
+
+def brief_from_mapping(data: Any, *, path: str | None = None, brief_id: str | None = None) -> Brief:
+    """Build a brief from the structured form (decoded JSON or YAML), checking every field.
+
+    :raises BriefError: naming the field that is missing or of the wrong type.
+    """
     if not isinstance(data, dict):
-        raise BriefError("the top level must be a JSON object with 'title', 'facts', 'narratives'", path=path)
+        raise BriefError("the top level must be an object with 'title', 'facts', 'narratives'", path=path)
     title = _clean(_field(data, "title", str, "", path, required=True))
     if not title:
         raise BriefError("field 'title' is empty; give the headline", path=path)
@@ -385,8 +605,12 @@ Parser = Callable[..., Brief]
 #: File suffix -> parser. Anything else is read as plain text.
 PARSERS: dict[str, Parser] = {
     ".json": parse_json_brief,
+    ".yaml": parse_yaml_brief,
+    ".yml": parse_yaml_brief,
     ".txt": parse_text_brief,
     ".text": parse_text_brief,
+    ".md": parse_text_brief,
+    ".markdown": parse_text_brief,
 }
 
 
@@ -420,3 +644,20 @@ def load_brief(path: str | Path) -> Brief:
         raise BriefError(f"cannot be read ({exc.strerror})", path=str(p)) from exc
     parser = PARSERS.get(p.suffix.lower(), parse_text_brief)
     return parser(_decode(data, str(p)), path=str(p))
+
+
+def brief_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Expand folders into the brief files they hold (by suffix, sorted); files pass through.
+
+    :raises BriefError: a folder holds no brief files.
+    """
+    result: list[Path] = []
+    for item in map(Path, paths):
+        if item.is_dir():
+            found = sorted(p for p in item.iterdir() if p.is_file() and p.suffix.lower() in PARSERS)
+            if not found:
+                raise BriefError(f"folder has no briefs ({', '.join(sorted(PARSERS))})", path=str(item))
+            result += found
+        else:
+            result.append(item)
+    return result

@@ -90,7 +90,7 @@ def cli(verbose: int, quiet: bool) -> None:
 
 
 @cli.command()
-@click.argument("briefs", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("briefs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", default="output", show_default=True, type=click.Path(file_okay=False, path_type=Path),
               help="Output folder; earlier episodes in it stay in the feed.")
 @click.option("--engine", "engine", help="TTS engine: piper (default, offline), espeak, gtts (online).")
@@ -104,7 +104,9 @@ def cli(verbose: int, quiet: bool) -> None:
 @_errors_to_exit_codes
 def build(briefs: tuple[Path, ...], out_dir: Path, engine: str | None, base_url: str | None, keep: int | None,
           config: Path | None, templates: Path | None, date: dt.datetime | None) -> None:
-    """Build an episode from each BRIEF (.txt or .json) and update the feed in --out.
+    """Build an episode from each BRIEF and update the feed in --out.
+
+    A BRIEF is a .txt/.md page rendering, a .json or .yaml brief, or a folder of them.
 
     Writes the audio, transcripts and chapters, then episodes.json, feed.json (JSON Feed),
     alexa.json (Alexa flash briefing), index.html, and last feed.xml.

@@ -21,6 +21,7 @@ from pathlib import Path
 from . import store
 from .artwork import prepare_artwork
 from .audio import EpisodeTags, build_timeline, encode_episode
+from .brief import brief_paths as expand_brief_paths
 from .brief import load_brief
 from .config import Settings
 from .feed import build_feed, render_show_notes
@@ -111,7 +112,7 @@ def build(
 ) -> BuildResult:
     """Build one episode per brief into ``out_dir`` and rebuild the feed from every episode there.
 
-    :param brief_paths: brief files; all are parsed before any synthesis starts.
+    :param brief_paths: brief files or folders of them; all are parsed before any synthesis starts.
     :param out_dir: the output folder (created if missing); earlier episodes in it stay in the feed.
     :param settings: show metadata, voices, audio targets, base URL.
     :param engines: role -> engine, overriding ``engine_name`` (tests pass a fake engine here).
@@ -125,7 +126,7 @@ def build(
     """
     notify = progress or (lambda event: None)
     build_feed(settings.show, [], settings.base_url, image_file=None)  # bad show metadata fails before synthesis
-    briefs = [load_brief(p) for p in brief_paths]
+    briefs = [load_brief(p) for p in expand_brief_paths(brief_paths)]
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     active = dict(engines) if engines is not None else make_engines(settings, engine_name)

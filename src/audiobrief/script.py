@@ -87,12 +87,19 @@ def make_environment(templates_dir: str | Path | None = None) -> Any:
     return env
 
 
-def _summary_repeats_first_fact(brief: Brief) -> bool:
-    if not brief.summary or not brief.facts:
+def _repeats(text: str, item: str | None) -> bool:
+    """Whether ``text`` only says again what ``item`` begins with (or the other way round)."""
+    if not text or not item:
         return False
-    words = re.sub(r"\W+", " ", brief.summary.lower()).split()
-    first = re.sub(r"\W+", " ", brief.facts[0].text.lower()).split()
+    words = re.sub(r"\W+", " ", text.lower()).split()
+    first = re.sub(r"\W+", " ", item.lower()).split()
     return first[: len(words)] == words or words[: len(first)] == first
+
+
+def _first_item(brief: Brief) -> str | None:
+    if brief.facts:
+        return brief.facts[0].text
+    return brief.narratives[0].text if brief.narratives else None
 
 
 def _outlet_url(brief: Brief, outlet: str | None) -> str | None:
@@ -147,7 +154,9 @@ def render_script(
             "host",
             "intro",
             brief.title,
-            render("intro", summary="" if _summary_repeats_first_fact(brief) else brief.summary),
+            render("intro",
+                   headline="" if _repeats(brief.title.rstrip("."), _first_item(brief)) else brief.title,
+                   summary="" if _repeats(brief.summary, _first_item(brief)) else brief.summary),
         )
     ]
     for i, fact in enumerate(brief.facts, start=1):

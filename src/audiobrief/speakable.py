@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
-__all__ = ["ABBREVIATIONS", "PRONUNCIATIONS", "speakable", "split_sentences"]
+__all__ = ["ABBREVIATIONS", "PRONUNCIATIONS", "repair_text", "speakable", "split_sentences", "year_words"]
 
 #: Abbreviation -> spoken form. Matched as whole words, case-sensitive, the dot included.
 ABBREVIATIONS: dict[str, str] = {
@@ -78,8 +78,22 @@ _URL = re.compile(r"(https?://|www\.)\S+", re.I)
 _MARKDOWN = re.compile(r"(\*\*|__|\*|`|#+\s*|\[(?=[^\]]*\]\()|\]\([^)]*\))", re.M)
 # Emoji, pictographs, dingbats and the mojibake left where emoji were ("ðŸ‡ºðŸ‡¸", "â€™").
 _EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\ufe0f\u200d\U000e0000-\U000e007f]")
-_MOJIBAKE = {"â€™": "'", "â€˜": "'", "â€œ": '"', "â€\x9d": '"', "â€”": ", ", "â€“": " to "}
+_MOJIBAKE = {"â€™": "'", "â€˜": "'", "â€œ": '"', "â€\x9d": '"', "â€”": "\u2014", "â€“": "\u2013", "â€¦": "..."}
 _MOJIBAKE_EMOJI = re.compile(r"ð[\x80-\xbf\u0152-\u2122Ÿ][^\s]{0,6}")
+
+
+def repair_text(text: str) -> str:
+    """Undo mojibake (UTF-8 read as Latin-1) and drop emoji: for text that is shown as well as spoken.
+
+    >>> repair_text("It wonâ€™t stop ðŸš¨ now")
+    "It won't stop now"
+    """
+    for bad, good in _MOJIBAKE.items():
+        text = text.replace(bad, good)
+    text = re.sub("\u00c2+(?=\\s)", "", text)
+    text = _MOJIBAKE_EMOJI.sub("", text)
+    text = _EMOJI.sub("", text)
+    return re.sub(r"[ \t]{2,}", " ", text)
 
 
 def _money(match: re.Match[str]) -> str:
@@ -89,6 +103,40 @@ def _money(match: re.Match[str]) -> str:
         words.append(_SCALE[scale])
     words.append(_CURRENCY[currency])
     return " ".join(words)
+
+
+_ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+         "sixteen seventeen eighteen nineteen").split()
+_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+_MONTHS = "January February March April May June July August September October November December"
+_YEAR_CONTEXT = r"(?:in|since|of|by|until|till|from|to|year|between|and|during|before|after|around|circa|late|early|mid|" + (
+    _MONTHS.replace(" ", "|") + r")"
+)
+
+
+def _two_digits(n: int) -> str:
+    if n < 20:
+        return _ONES[n]
+    tens, ones = divmod(n, 10)
+    return _TENS[tens] + (f"-{_ONES[ones]}" if ones else "")
+
+
+def year_words(year: int) -> str:
+    """A year as a newsreader says it.
+
+    >>> year_words(1994), year_words(2005), year_words(2024), year_words(1900)
+    ('nineteen ninety-four', 'two thousand five', 'twenty twenty-four', 'nineteen hundred')
+    """
+    high, low = divmod(year, 100)
+    if 2000 <= year <= 2009:
+        return "two thousand" + (f" {_ONES[low]}" if low else "")
+    if low == 0:
+        return f"{_two_digits(high)} hundred"
+    return f"{_two_digits(high)} {'oh-' + _ONES[low] if low < 10 else _two_digits(low)}"
+
+
+def _ordinal_suffix(day: int) -> str:
+    return "th" if 11 <= day % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
 
 
 def _clock(match: re.Match[str]) -> str:
@@ -105,12 +153,21 @@ def _clock(match: re.Match[str]) -> str:
 NUMBER_RULES: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
     (re.compile(r"(?P<cur>[$€£¥])(?P<amount>\d[\d,]*(?:\.\d+)?)\s?(?P<scale>bn|tn|[KkMmBbTt])?\b"), _money),
     (re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(K|k|M|B|bn|T)\b"), lambda m: f"{m.group(1)} {_SCALE[m.group(2)]}"),
+    (re.compile(r"(\d(?:\.\d+)?)%?\s*(?:[\u2013-]|to)\s*(\d(?:\.\d+)?)\s?%"), r"\1 to \2 percent"),
+    (re.compile(r"(\d)\s*\u2013\s*(\d)"), r"\1 to \2"),
     (re.compile(r"(?<![\d])\.(\d+)\s?%"), r"point \1 percent"),
     (re.compile(r"(\d)\s?%"), r"\1 percent"),
     (re.compile(r"(?<![\d.])\.(\d+) percentage point"), r"point \1 percentage point"),
     (re.compile(r"(\d{1,2}):(\d{2})\s?([ap])\.?m\b\.?", re.I), lambda m: _clock(m)),
     (re.compile(r"\b(\d{1,2})-(\d{1,2})\b(?=\s+(?:win|loss|victory|defeat|vote|score|decision|ruling|majority))"),
      r"\1 to \2"),
+    (re.compile(r"\b(voted|won|lost|beat|defeated|ruled|passed|scored) (\d{1,3})-(\d{1,3})\b"), r"\1 \2 to \3"),
+    # "May 31" -> "May 31st" (engines then say "thirty-first"), not before a clock time or a year-like number
+    (re.compile(r"\b(" + _MONTHS.replace(" ", "|") + r") (\d{1,2})\b(?![:\d]|st|nd|rd|th)"),
+     lambda m: f"{m.group(1)} {m.group(2)}{_ordinal_suffix(int(m.group(2)))}"),
+    (re.compile(r"\b(" + _YEAR_CONTEXT + r") (1[1-9]\d\d|20\d\d)\b(?![\d%.,]\d|\s?%|s\b)", re.I),
+     lambda m: f"{m.group(1)} {year_words(int(m.group(2)))}"),
+    (re.compile(r"(\d(?:st|nd|rd|th)), (1[1-9]\d\d|20\d\d)\b"), lambda m: f"{m.group(1)}, {year_words(int(m.group(2)))}"),
 )
 
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})

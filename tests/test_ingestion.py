@@ -1,0 +1,150 @@
+"""Briefs as they really arrive: every rendering in tests/data/briefs parses, and its script is golden."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from audiobrief.brief import brief_paths, load_brief, parse_text_brief
+from audiobrief.errors import BriefError
+from audiobrief.models import Show
+from audiobrief.script import render_script
+from audiobrief.speakable import speakable
+
+from .conftest import DATA, DATE, EXAMPLES
+
+BRIEFS = sorted((DATA / "briefs").iterdir())
+
+#: Page chrome that must never reach the script, whatever the rendering.
+CHROME = ["0:00", "Image copyright", "Example Photo Agency", "Metaculus", "Establishment split", "CRITICAL",
+          "Political split", "Public figures", "newsletter", "Articles on this story", "Members online",
+          "Posted by", "Reply", "LR:", "CP:", "Forums", "ð", "â€"]
+
+#: What each rendering must be understood as: (facts, [(label, outlet)], headline).
+EXPECTED: dict[str, tuple[int, list[tuple[str, str | None]], str]] = {
+    "lite-variants.txt": (5, [("Pro-development narrative", "The Ledger"), ("Environmentalist narrative", "Harbor Gazette")],
+                          "Harbor Council Approves Seawall Plan After 'Fragile Situation' Warning"),
+    "story-page.txt": (3, [("Pro-establishment narrative", None), ("Establishment-critical narrative", None)],
+                       "Rivertown Votes to Keep Its Last Hospital Open"),
+    "forum-repost.txt": (3, [("Pro-farmer narrative", "Valley Tribune"), ("Conservation narrative", "Metro Wire")],
+                         "Drought Forces Rationing in Three Valley Cities"),
+    "social-post.txt": (0, [("Pro-Trump narrative", None), ("Anti-Trump narrative", None)],
+                        "Senate Passes Stopgap Bill Hours Before Shutdown"),
+    "narratives-only.txt": (0, [("Left narrative", None), ("Right narrative", None)],
+                            "The ruling protects renters from arbitrary evictions during a housing crisis"),
+    "unlabeled-narratives.txt": (2, [("Narrative 1", None), ("Narrative 2", None)], "City Bans Cars From Old Town Square"),
+    "one-narrative.txt": (2, [("Cynical narrative", "Market Desk")], "Central Bank Holds Rates at 1.5% to 1.75%"),
+    "many-narratives.txt": (2, [("Narrative A", None), ("Narrative B", None), ("Democratic narrative", None),
+                                ("Republican narrative", None), ("Nerd narrative", None)], "Island Nation Holds Snap Election"),
+    "cut-off.txt": (2, [("Pro-utility narrative", "Grid Today")], "Storm Knocks Out Power Across the Coast"),
+    "facts-only.txt": (2, [], "Library Extends Weekend Hours"),
+    "markdown.md": (2, [("Pro-union narrative", "Labour Weekly"), ("Pro-business narrative", "Commerce Daily")],
+                    "Rail Strike Ends After 12-Day Walkout"),
+    "yaml-brief.yaml": (1, [("Pro-restitution narrative", "Arts Ledger"), ("Anti-restitution narrative", None)],
+                        "Museum Returns Bronze Statues"),
+}
+
+
+def test_every_fixture_has_expectations() -> None:
+    assert sorted(EXPECTED) == [p.name for p in BRIEFS]
+
+
+@pytest.mark.parametrize("path", BRIEFS, ids=lambda p: p.name)
+def test_rendering_is_understood(path: Path) -> None:
+    brief = load_brief(path)
+    facts, narratives, headline = EXPECTED[path.name]
+    assert brief.title == headline
+    assert len(brief.facts) == facts
+    assert [(n.label, n.outlet) for n in brief.narratives] == narratives
+    assert all(n.text and n.text[-1] in ".!?'\u2019\"" for n in brief.narratives), "a narrative ends mid-sentence"
+
+
+@pytest.mark.parametrize("path", BRIEFS, ids=lambda p: p.name)
+def test_rendering_script_is_golden_complete_and_clean(path: Path, golden) -> None:
+    brief = load_brief(path)
+    script = render_script(brief, Show(), published=DATE)
+    text = script.text
+    for chrome in CHROME:
+        assert chrome not in text, f"page chrome {chrome!r} reached the script"
+    assert not re.search(r"(?:[A-Za-z'\u2019]|(?<=[A-Za-z])\.)\d", text), "a citation digit reached the script"
+    for fact in brief.facts:  # each fact once
+        assert sum(s.kind == "fact" for s in script.segments) == len(brief.facts)
+    narratives = [s for s in script.segments if s.kind == "narrative"]
+    assert len(narratives) == len(brief.narratives)
+    for segment, narrative in zip(narratives, brief.narratives, strict=True):
+        assert segment.text.lower().startswith(("the " + narrative.label.lower(), narrative.label.lower()))
+        if narrative.outlet:
+            assert f"as provided by {narrative.outlet}:" in segment.text
+        assert text.count(speakable(narrative.text)) == 1
+    rendered = "\n\n".join(f"[{s.id}] ({s.chapter_title})\n{s.text}" for s in script.segments)
+    golden(f"briefs/{path.stem}.script.txt", rendered + "\n")
+
+
+def test_lite_variants_keep_numbers_and_merge_repeated_outlets() -> None:
+    brief = load_brief(DATA / "briefs" / "lite-variants.txt")
+    texts = [f.text for f in brief.facts]
+    assert texts[0].endswith("'a fragile situation.'") and brief.facts[0].source_numbers == (2,)
+    assert texts[1].endswith("since 2000.") and texts[2].endswith("11 miles inland.")
+    assert brief.outlets == ("Harbor Gazette", "Coastal News Network", "The Ledger")
+    assert brief.summary.endswith("rising tides.")
+
+
+def test_cut_off_brief_keeps_complete_sentences_and_says_so() -> None:
+    brief = load_brief(DATA / "briefs" / "cut-off.txt")
+    assert brief.narratives[0].text.endswith("credit to the crews.")
+    assert any("cut off" in w for w in brief.warnings)
+
+
+def test_a_folder_of_briefs_expands_in_order(tmp_path: Path) -> None:
+    assert brief_paths([DATA / "briefs"]) == BRIEFS
+    with pytest.raises(BriefError, match="folder has no briefs"):
+        brief_paths([tmp_path])
+
+
+def test_bad_yaml_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("title: x\nfacts: [unclosed\n")
+    with pytest.raises(BriefError, match=r"bad.yaml, line \d: not valid YAML"):
+        load_brief(path)
+
+
+# --- properties ---------------------------------------------------------------------------------
+
+SEED_LINES = (EXAMPLES / "seed-brief.txt").read_text().splitlines()
+
+
+@st.composite
+def mutated_seed(draw: st.DrawFn) -> str:
+    lines = list(SEED_LINES)
+    for _ in range(draw(st.integers(0, 6))):
+        op = draw(st.sampled_from(["drop", "dup", "insert", "cut", "garble"]))
+        i = draw(st.integers(0, max(0, len(lines) - 1)))
+        if op == "drop" and lines:
+            lines.pop(i)
+        elif op == "dup" and lines:
+            lines.insert(i, lines[i])
+        elif op == "insert":
+            lines.insert(i, draw(st.text(max_size=40)))
+        elif op == "cut" and lines:
+            lines[i] = lines[i][: draw(st.integers(0, len(lines[i])))]
+        elif op == "garble" and lines:
+            pos = draw(st.integers(0, len(lines[i])))
+            lines[i] = lines[i][:pos] + draw(st.text(max_size=5)) + lines[i][pos:]
+    return "\n".join(lines)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.text(), mutated_seed()))
+def test_parser_accepts_anything_or_raises_brief_error(text: str) -> None:
+    try:
+        brief = parse_text_brief(text, path="fuzz.txt")
+    except BriefError:
+        return
+    assert brief.facts or brief.narratives
+    script = render_script(brief, Show(), published=DATE)
+    for segment in script.segments:
+        assert speakable(segment.text) == segment.text  # already speakable: normalization is idempotent
