@@ -354,3 +354,34 @@ def test_chapter_links_from_source_urls_reach_id3_json_and_psc(tmp_path: Path) -
     assert b'href="https://tass.example/story"' in (tmp_path / "feed.xml").read_bytes()
     chapters = json.loads((tmp_path / episode.transcripts.chapters_json).read_text())["chapters"]
     assert [c.get("url") for c in chapters].count(tass.url) == 1
+
+
+def test_long_show_notes_fit_apples_limit_as_whole_html() -> None:
+    from html.parser import HTMLParser
+
+    from audiobrief.feed import render_show_notes
+    from audiobrief.models import Brief, Chapter, Fact, Narrative, Source
+
+    long = "A sentence that goes on and on about the matter at hand. " * 12
+    brief = Brief("b", "Headline", long, tuple(Fact(long, (1,)) for _ in range(8)),
+                  tuple(Narrative(f"Narrative {i}", long, "Outlet") for i in range(4)), (Source(1, "Outlet", "https://x.example/a"),))
+    chapters = tuple(Chapter(str(i), f"Chapter {i}", i * 1000, i * 1000 + 1000) for i in range(8))
+    notes = render_show_notes(brief, chapters)
+    assert len(notes.encode()) <= 4000
+    assert notes.count("<li>") == notes.count("</li>") == 12 and notes.count("<ul>") == notes.count("</ul>")
+    assert "Narrative 3, as provided by Outlet:" in notes
+
+    class Strict(HTMLParser):
+        stack: list[str] = []
+
+        def handle_starttag(self, tag, attrs):  # noqa: ANN001
+            self.stack.append(tag)
+
+        def handle_endtag(self, tag):  # noqa: ANN001
+            assert self.stack.pop() == tag
+
+    parser = Strict()
+    parser.feed(notes)
+    assert parser.stack == []
+    short = render_show_notes(brief, chapters, limit_bytes=100_000)
+    assert "Chapters:" in short and "Sources:" in short

@@ -71,8 +71,9 @@ def test_rendering_script_is_golden_complete_and_clean(path: Path, golden) -> No
     for chrome in CHROME:
         assert chrome not in text, f"page chrome {chrome!r} reached the script"
     assert not re.search(r"(?:[A-Za-z'\u2019]|(?<=[A-Za-z])\.)\d", text), "a citation digit reached the script"
+    assert sum(s.kind == "fact" for s in script.segments) == len(brief.facts)
     for fact in brief.facts:  # each fact once
-        assert sum(s.kind == "fact" for s in script.segments) == len(brief.facts)
+        assert text.count(speakable(fact.text)) == 1
     narratives = [s for s in script.segments if s.kind == "narrative"]
     assert len(narratives) == len(brief.narratives)
     for segment, narrative in zip(narratives, brief.narratives, strict=True):
@@ -148,3 +149,26 @@ def test_parser_accepts_anything_or_raises_brief_error(text: str) -> None:
     script = render_script(brief, Show(), published=DATE)
     for segment in script.segments:
         assert speakable(segment.text) == segment.text  # already speakable: normalization is idempotent
+
+
+@pytest.mark.parametrize("path", BRIEFS, ids=lambda p: p.name)
+def test_script_command_on_every_rendering(path: Path) -> None:
+    from click.testing import CliRunner
+
+    from audiobrief.cli import cli
+
+    result = CliRunner().invoke(cli, ["script", str(path), "--date", "2024-01-01"])
+    assert result.exit_code == 0, result.output
+    assert "[intro]" in result.output and "[outro]" in result.output
+
+
+def test_unusable_rendering_exits_1_naming_file_and_line(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from audiobrief.cli import cli
+
+    path = tmp_path / "chrome-only.txt"
+    path.write_text("Home › Forums › News\nSome headline\nMetaculus Prediction\nCRITICAL\n")
+    result = CliRunner().invoke(cli, ["script", str(path)])
+    assert result.exit_code == 1
+    assert f"{path}, line 2: found no facts and no narratives" in result.output

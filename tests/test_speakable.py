@@ -20,6 +20,19 @@ EXAMPLES = [
     ("Díaz, Patiño and the Gardaí agreed.", "Díaz, Patiño and the Gardaí agreed."),
     ("**Bold** claim 🚀 here", "Bold claim here"),
     ("It wonâ€™t stop", "It won't stop"),
+    ("Rep. Lee criticized the admin. on Mon. and Sun.", "Representative Lee criticized the administration on Monday and Sunday."),
+    ("Tue., Wed., Thu., Fri. and Sat. shifts", "Tuesday, Wednesday, Thursday, Friday and Saturday shifts"),
+    ("Mar. to Dec. figures, not Apr., Aug., Sept., Oct. or Nov.",
+     "March to December figures, not April, August, September, October or November."),
+    ("He served 12 yrs on a 40 sq. mile estate, approx. half of it forest.",
+     "He served 12 years on a 40 square mile estate, approximately half of it forest."),
+    ("Rates of 1.5% to 1.75%, or 1.5%-1.75%", "Rates of 1.5 to 1.75 percent, or 1.5 to 1.75 percent"),
+    ("The court ruled 6-3, a 6-3 decision.", "The court ruled 6 to 3, a 6 to 3 decision."),
+    ("Talks on Jan. 13 and May 31, 2024, after a 1994 treaty signed in 1994.",
+     "Talks on January 13th and May 31st, twenty twenty-four, after a 1994 treaty signed in nineteen ninety-four."),
+    ("The 3rd round and the 21st century", "The 3rd round and the 21st century"),
+    ("The US, UN, EU, PRC and KMT; ECOWAS, NATO and the FED", "The US, UN, EU, PRC and KMT; Ecowas, Nato and the Fed"),
+    ("Since 2000 and in 2005", "Since two thousand and in two thousand five"),
 ]
 
 

@@ -158,37 +158,66 @@ def _xml_safe(text: str) -> str:
     return "".join(ch for ch in text if ch in "\t\n\r" or ord(ch) >= 0x20)
 
 
-def render_show_notes(brief: Brief, chapters: Sequence[Chapter]) -> str:
-    """Show notes as the limited HTML Apple allows (p, ul, li, a): facts, narratives, sources, chapters."""
-    def e(text: str) -> str:
-        return html.escape(text, quote=False)
+def _shorten(text: str, max_chars: int | None) -> str:
+    if max_chars is None or len(text) <= max_chars:
+        return text
+    return text[: max_chars].rsplit(" ", 1)[0].rstrip(",;:") + "..."
+
+
+def _show_notes(brief: Brief, chapters: Sequence[Chapter], *, item_chars: int | None, sources: bool,
+                chapter_list: bool) -> str:
+    def e(text: str, limit: int | None = None) -> str:
+        return html.escape(_shorten(text, limit), quote=False)
 
     parts = [f"<p>{e(brief.title)}</p>"]
     if brief.summary:
-        parts.append(f"<p>{e(brief.summary)}</p>")
+        parts.append(f"<p>{e(brief.summary, item_chars)}</p>")
     if brief.facts:
         parts.append("<p>The facts:</p><ul>")
         for fact in brief.facts:
             outlets = [o for o in (brief.outlet(n) for n in fact.source_numbers) if o]
             cite = f" ({e(', '.join(outlets))})" if outlets else ""
-            parts.append(f"<li>{e(fact.text)}{cite}</li>")
+            parts.append(f"<li>{e(fact.text, item_chars)}{cite}</li>")
         parts.append("</ul>")
     if brief.narratives:
         parts.append("<p>The narratives:</p><ul>")
         for narrative in brief.narratives:
             by = f", as provided by {e(narrative.outlet)}" if narrative.outlet else ""
-            parts.append(f"<li>{e(narrative.label)}{by}: {e(narrative.text)}</li>")
+            parts.append(f"<li>{e(narrative.label)}{by}: {e(narrative.text, item_chars)}</li>")
         parts.append("</ul>")
-    if brief.sources:
+    if sources and brief.sources:
         items = "".join(
             f"<li><a href=\"{html.escape(s.url)}\">{e(s.outlet)}</a></li>" if s.url else f"<li>{e(s.outlet)}</li>"
             for s in brief.sources
         )
         parts.append(f"<p>Sources:</p><ul>{items}</ul>")
-    parts.append("<p>Chapters:</p><ul>")
-    parts += [f"<li>{hms(c.start_ms)} {e(c.title)}</li>" for c in chapters]
-    parts.append("</ul><p>Narrated by a synthetic voice from a written brief.</p>")
+    if chapter_list:
+        parts.append("<p>Chapters:</p><ul>")
+        parts += [f"<li>{hms(c.start_ms)} {e(c.title)}</li>" for c in chapters]
+        parts.append("</ul>")
+    parts.append("<p>Narrated by a synthetic voice from a written brief.</p>")
     return "".join(parts)
+
+
+def render_show_notes(brief: Brief, chapters: Sequence[Chapter], limit_bytes: int = _MAX_DESCRIPTION_BYTES) -> str:
+    """Show notes as the limited HTML Apple allows (p, ul, li, a): facts, narratives, sources, chapters.
+
+    Within ``limit_bytes`` (Apple's 4000): a long brief first loses its shortest-lived parts (the
+    chapter list, which apps show anyway, then the sources list), then its items are shortened
+    at word boundaries; the HTML always stays whole.
+    """
+    attempts = [
+        {"item_chars": None, "sources": True, "chapter_list": True},
+        {"item_chars": None, "sources": True, "chapter_list": False},
+        {"item_chars": None, "sources": False, "chapter_list": False},
+        *({"item_chars": n, "sources": False, "chapter_list": False} for n in (400, 250, 150, 80, 40)),
+    ]
+    notes = ""
+    for options in attempts:
+        notes = _show_notes(brief, chapters, **options)  # type: ignore[arg-type]
+        if len(notes.encode("utf-8")) <= limit_bytes:
+            return notes
+    return f"<p>{html.escape(_shorten(brief.title, 200), quote=False)}</p>"
 
 
 def build_feed(show: Show, episodes: Sequence[Episode], base_url: str, *, image_file: str | None) -> bytes:

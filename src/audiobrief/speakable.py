@@ -175,12 +175,26 @@ _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": 
 _QUOTE_MARK = re.compile(r"\"|(?<![A-Za-z])'|'(?![A-Za-z])")
 
 
+# Abbreviations that come before a name or a noun and so never end a sentence.
+_NEVER_FINAL = frozenset({"Pres.", "Gov.", "Sen.", "Rep.", "Gen.", "Lt.", "Col.", "Sgt.", "Dr.", "Prof.", "Mt.",
+                          "vs.", "no.", "sq.", "approx.", "est."})
+
+
 def _expand(text: str, table: Mapping[str, str]) -> str:
     if not table:
         return text
     words = sorted(table, key=len, reverse=True)
     pattern = re.compile(r"(?<![\w.])(" + "|".join(re.escape(w) for w in words) + r")(?![\w])")
-    return pattern.sub(lambda m: table[m.group(1)], text)
+
+    def replace(match: re.Match[str]) -> str:
+        word = match.group(1)
+        spoken = table[word]
+        # "on Mon. and Sun." : the abbreviation's dot is also the sentence's full stop.
+        if word.endswith(".") and word not in _NEVER_FINAL and re.match(r"\s*$|\s+[A-Z]", text[match.end() :]):
+            spoken += "."
+        return spoken
+
+    return pattern.sub(replace, text)
 
 
 def _speakable_once(text: str, table: Mapping[str, str]) -> str:
