@@ -36,7 +36,7 @@ def main() -> int:
 
     settings = Settings()
     engines = make_engines(settings)  # loads the voice once; both phases share it
-    script = script_for(load_brief(brief_path), settings, published=dt.datetime.now(dt.timezone.utc))
+    script = script_for(load_brief(brief_path), settings, published=dt.datetime.now(dt.UTC))
     engine = engines["host"]
     list(engine.synthesize("Warm up."))
     base_mb = _peak_mb()

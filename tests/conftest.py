@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 DATA = Path(__file__).resolve().parent / "data"
 GOLDEN = Path(__file__).resolve().parent / "golden"
-DATE = dt.datetime(2023, 9, 13, 6, 0, tzinfo=dt.timezone.utc)
+DATE = dt.datetime(2023, 9, 13, 6, 0, tzinfo=dt.UTC)
 
 
 # Deterministic property tests: the same examples every run (and no example database in the tree).

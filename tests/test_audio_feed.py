@@ -219,7 +219,7 @@ def test_hostile_titles_still_make_a_valid_feed(tmp_path: Path) -> None:
 
 def test_published_date_override(tmp_path: Path) -> None:
     engine = FakeEngine()
-    when = dt.datetime(2024, 5, 31, 6, tzinfo=dt.timezone.utc)
+    when = dt.datetime(2024, 5, 31, 6, tzinfo=dt.UTC)
     result = build([EXAMPLES / "seed-brief.txt"], tmp_path, Settings(), engines={"host": engine, "narrative": engine},
                    published=when)
     assert result.episodes[0].published == when
@@ -374,10 +374,10 @@ def test_long_show_notes_fit_apples_limit_as_whole_html() -> None:
     class Strict(HTMLParser):
         stack: list[str] = []
 
-        def handle_starttag(self, tag, attrs):  # noqa: ANN001
+        def handle_starttag(self, tag, attrs):
             self.stack.append(tag)
 
-        def handle_endtag(self, tag):  # noqa: ANN001
+        def handle_endtag(self, tag):
             assert self.stack.pop() == tag
 
     parser = Strict()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import http.client
-import io
 import json
 import os
 import re
@@ -24,7 +23,7 @@ from audiobrief.check import check_show
 from audiobrief.cli import cli
 from audiobrief.config import Settings
 from audiobrief.pipeline import build
-from audiobrief.publish import publish_folder, remove_episode
+from audiobrief.publish import publish_folder
 from audiobrief.store import load_episodes
 from audiobrief.tts.fake import FakeEngine
 

@@ -265,7 +265,7 @@ def _write_tags(path: Path, tags: EpisodeTags, chapters: tuple[Chapter, ...], du
     id3.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED, child_element_ids=ids,
                  sub_frames=[TIT2(encoding=3, text="Chapters")]))
     for element_id, chapter in zip(ids, chapters, strict=True):
-        sub_frames = [TIT2(encoding=3, text=chapter.title)]
+        sub_frames: list[Any] = [TIT2(encoding=3, text=chapter.title)]
         if chapter.url:
             sub_frames.append(WXXX(encoding=3, desc="chapter url", url=chapter.url))
         id3.add(CHAP(element_id=element_id, start_time=chapter.start_ms, end_time=chapter.end_ms,

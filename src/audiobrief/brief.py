@@ -290,7 +290,7 @@ def _label_line(line: str) -> re.Match[str] | None:
 def _split_inline(item: _Item) -> list[_Item]:
     """Split "Pro-X narrative: ... Anti-X narrative: ..." into one labeled item per narrative."""
     starts = list(INLINE_LABEL.finditer(item.text))
-    if not starts or starts[0].start() > 0 and not item.text[: starts[0].start()].strip() == "":
+    if not starts or (starts[0].start() > 0 and not item.text[: starts[0].start()].strip() == ""):
         if not starts:
             return [item]
     pieces = []
@@ -492,7 +492,7 @@ def _field(data: dict[str, Any], name: str, kind: type, where: str, path: str | 
         if required:
             raise BriefError(f"field '{where}{name}' is missing; add it ({kind.__name__})", path=path)
         return None
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
         raise BriefError(
             f"field '{where}{name}' must be a {kind.__name__}, not {type(value).__name__}", path=path
         )
@@ -584,7 +584,7 @@ def brief_from_mapping(data: Any, *, path: str | None = None, brief_id: str | No
                 path=path,
             ) from exc
         if published.tzinfo is None:
-            published = published.replace(tzinfo=dt.timezone.utc)
+            published = published.replace(tzinfo=dt.UTC)
     return Brief(
         id=_field(data, "id", str, "", path, required=False) or brief_id or slugify(Path(path).stem if path else title),
         title=title,

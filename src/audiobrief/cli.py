@@ -43,7 +43,7 @@ def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD or an ISO 8601 time") from None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.timezone.utc)
+        parsed = parsed.replace(tzinfo=dt.UTC)
     if len(value) == 10:
         parsed = parsed.replace(hour=6)  # a morning briefing
     return parsed
@@ -156,7 +156,7 @@ def script(brief: Path, fmt: str, config: Path | None, templates: Path | None, d
 
     settings = _settings(config)
     parsed = load_brief(brief)
-    when = date or parsed.published or dt.datetime.now(dt.timezone.utc)
+    when = date or parsed.published or dt.datetime.now(dt.UTC)
     result = script_for(parsed, settings, published=when, templates_dir=templates)
     if fmt == "json":
         click.echo(json.dumps({"brief": asdict(parsed), "segments": [asdict(s) for s in result.segments]},

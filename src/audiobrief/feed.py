@@ -274,7 +274,7 @@ def build_feed(show: Show, episodes: Sequence[Episode], base_url: str, *, image_
         fe.description(_truncate_bytes(_xml_safe(episode.show_notes_html), _MAX_DESCRIPTION_BYTES))
         fe.link(href=link)
         fe.enclosure(urljoin(base, episode.audio_file), str(episode.size_bytes), audio_mime(episode.audio_file))
-        fe.pubDate(episode.published.astimezone(dt.timezone.utc))
+        fe.pubDate(episode.published.astimezone(dt.UTC))
         fe.podcast.itunes_duration(str(round(episode.duration_ms / 1000)))
         fe.podcast.itunes_summary(_truncate_bytes(_xml_safe(episode.summary or episode.title), _MAX_DESCRIPTION_BYTES))
         fe.podcast20.explicit = show.explicit

@@ -42,7 +42,7 @@ def build_json_feed(show: Show, episodes: Sequence[Episode], base_url: str, *, i
                 "title": e.title,
                 "summary": e.summary or e.title,
                 "content_html": e.show_notes_html,
-                "date_published": e.published.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z"),
+                "date_published": e.published.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
                 "attachments": [{
                     "url": urljoin(base, e.audio_file),
                     "mime_type": audio_mime(e.audio_file),
@@ -66,7 +66,7 @@ def build_alexa_feed(show: Show, episodes: Sequence[Episode], base_url: str) -> 
     items = [
         {
             "uid": e.guid.removeprefix("urn:uuid:"),
-            "updateDate": e.published.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.0Z"),
+            "updateDate": e.published.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.0Z"),
             "titleText": e.title,
             "mainText": "",
             "streamUrl": urljoin(base, e.audio_file),

@@ -83,7 +83,7 @@ def _published(brief: Brief, override: dt.datetime | None, previous: Episode | N
         return brief.published
     if previous is not None:
         return previous.published  # a rebuild keeps the original date
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 def script_for(brief: Brief, settings: Settings, *, published: dt.datetime,
@@ -142,10 +142,11 @@ def build(
             when = _published(brief, published, previous)
             script = script_for(brief, settings, published=when, templates_dir=templates_dir)
             notify(ProgressEvent("speaking", brief.id, 0, len(script.segments), brief.title))
-            spoken = synthesize_script(
-                script, active,
-                progress=lambda done, total, seg_id, b=brief.id: notify(ProgressEvent("speaking", b, done, total, seg_id)),
-            )
+
+            def spoke(done: int, total: int, segment_id: str, brief_id: str = brief.id) -> None:
+                notify(ProgressEvent("speaking", brief_id, done, total, segment_id))
+
+            spoken = synthesize_script(script, active, progress=spoke)
             notify(ProgressEvent("encoding", brief.id, detail=brief.title))
             timeline = build_timeline(script, spoken, settings.audio)
             suffix = f".{settings.audio.format}"
