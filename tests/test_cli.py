@@ -125,6 +125,10 @@ def test_real_end_to_end_build_with_the_default_voice(tmp_path: Path) -> None:
     probe_starts = [float(c["start_time"]) * 1000 for c in probe["chapters"]]
     for a, b, c in zip(id3_starts, json_starts, probe_starts, strict=True):
         assert abs(a - b) <= 10 and abs(a - c) <= 10
+    # the checker passes the real example build (loudness included)
+    check = subprocess.run([sys.executable, "-m", "audiobrief", "check", str(out)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "OK " in check.stdout and "loudness" in check.stdout
     # speech of a plausible length for the script: 130-200 words a minute
     words = len((out / mp3.with_suffix(".txt").name).read_text().split())
     wpm = words / (MP3(mp3).info.length / 60)

@@ -39,7 +39,7 @@ class EspeakEngine:
         if binary is None:
             return []
         out = subprocess.run([binary, "--voices=en"], capture_output=True, text=True, check=False).stdout
-        return [line.split()[1] for line in out.splitlines()[1:] if len(line.split()) > 1]
+        return list(dict.fromkeys(line.split()[1] for line in out.splitlines()[1:] if len(line.split()) > 1))
 
     def fingerprint(self) -> str:
         """espeak-ng version, voice and rate."""
