@@ -133,3 +133,38 @@ def test_real_end_to_end_build_with_the_default_voice(tmp_path: Path) -> None:
     words = len((out / mp3.with_suffix(".txt").name).read_text().split())
     wpm = words / (MP3(mp3).info.length / 60)
     assert 130 <= wpm <= 200, wpm
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ('[show]\nexplicit = "no"\n', '[show] explicit = \'no\': expected true or false'),
+        ('[audio]\nbitrate_kbps = "96"\n', "[audio] bitrate_kbps = '96': expected a whole number"),
+        ("[show]\ntitle = 3\n", "[show] title = 3: expected a quoted string"),
+    ],
+)
+def test_config_values_of_the_wrong_type_are_named(tmp_path: Path, toml: str, message: str) -> None:
+    config = tmp_path / "audiobrief.toml"
+    config.write_text(toml)
+    result = CliRunner().invoke(cli, ["script", str(EXAMPLES / "seed-brief.txt"), "--config", str(config)])
+    assert result.exit_code == 1 and message in result.output
+
+
+def test_numbers_are_fine_where_a_float_is_expected(tmp_path: Path) -> None:
+    from audiobrief.config import load_settings
+
+    config = tmp_path / "audiobrief.toml"
+    config.write_text("[audio]\ntarget_lufs = -16\n")
+    assert load_settings(config).audio.target_lufs == -16
+
+
+def test_two_briefs_with_one_id_are_refused_before_synthesis(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    for folder in ("a", "b"):
+        (tmp_path / folder / "same.txt").write_text("Headline\nFacts\n- A fact.\n")
+    result = CliRunner().invoke(cli, ["build", str(tmp_path / "a" / "same.txt"), str(tmp_path / "b" / "same.txt"),
+                                      "--out", str(tmp_path / "out"), "--engine", "fake"])
+    assert result.exit_code == 1
+    assert "same id 'same'" in result.output and "rename one file" in result.output
+    assert not (tmp_path / "out" / "feed.xml").exists()

@@ -290,9 +290,8 @@ def _label_line(line: str) -> re.Match[str] | None:
 def _split_inline(item: _Item) -> list[_Item]:
     """Split "Pro-X narrative: ... Anti-X narrative: ..." into one labeled item per narrative."""
     starts = list(INLINE_LABEL.finditer(item.text))
-    if not starts or (starts[0].start() > 0 and not item.text[: starts[0].start()].strip() == ""):
-        if not starts:
-            return [item]
+    if not starts:
+        return [item]
     pieces = []
     if starts[0].start() > 0:
         lead = item.text[: starts[0].start()].strip()

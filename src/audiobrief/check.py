@@ -239,7 +239,9 @@ def _check_item(report: CheckReport, index: int, item: Any, fetch: _Fetcher, see
                    f"use {AUDIO_MIME.get(suffix, 'audio/mpeg')!r}")
     path = fetch.local(url)
     if path is None:
-        report.add("error", where, f"enclosure {url} does not exist", "rebuild the episode, or publish its file")
+        missing = "cannot be fetched" if fetch.remote else "does not exist in the folder"
+        report.add("error", where, f"enclosure {url} {missing}",
+                   "rebuild the episode, or publish its file (and check --base-url matches where it is served)")
         return
     if not length.isdigit() or int(length) != path.stat().st_size:
         report.add("error", where, f"enclosure length {length} but the file has {path.stat().st_size} bytes",

@@ -72,6 +72,19 @@ class Settings:
 _SECTIONS = {"show": Show, "audio": AudioSettings}
 
 
+_TOML_TYPES = {bool: "true or false", int: "a whole number", float: "a number", str: "a quoted string"}
+
+
+def _check_type(value: Any, default: Any, where: str) -> None:
+    """Reject a value whose TOML type differs from the setting's (``explicit = "no"`` is not false)."""
+    expected = str if default is None or isinstance(default, Path) else type(default)
+    ok = isinstance(value, expected) and not (expected is int and isinstance(value, bool))
+    if expected is float:
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+    if not ok:
+        raise ConfigError(f"{where} = {value!r}: expected {_TOML_TYPES.get(expected, expected.__name__)}")
+
+
 def _build(kind: type, table: dict[str, Any], path: Path, section: str) -> Any:
     known = {f.name for f in fields(kind)}
     unknown = sorted(set(table) - known)
@@ -79,6 +92,9 @@ def _build(kind: type, table: dict[str, Any], path: Path, section: str) -> Any:
         raise ConfigError(
             f"{path}: unknown key(s) in [{section}]: {', '.join(unknown)}; known keys: {', '.join(sorted(known))}"
         )
+    defaults = {f.name: f.default for f in fields(kind)}
+    for key, value in table.items():
+        _check_type(value, defaults[key], f"{path}: [{section}] {key}")
     values = dict(table)
     # File settings are relative to the configuration file.
     for key in ("image", "intro_music", "outro_music", "music_bed", "cue"):

@@ -24,6 +24,7 @@ from .audio import EpisodeTags, build_timeline, encode_episode
 from .brief import brief_paths as expand_brief_paths
 from .brief import load_brief
 from .config import Settings
+from .errors import BriefError
 from .feed import build_feed, render_show_notes
 from .models import Brief, Episode, Script
 from .publish import episode_files, retire, write_show
@@ -127,6 +128,15 @@ def build(
     notify = progress or (lambda event: None)
     build_feed(settings.show, [], settings.base_url, image_file=None)  # bad show metadata fails before synthesis
     briefs = [load_brief(p) for p in expand_brief_paths(brief_paths)]
+    seen: dict[str, Brief] = {}
+    for brief in briefs:
+        if brief.id in seen:
+            raise BriefError(
+                f"has the same id {brief.id!r} as {seen[brief.id].path}, so both would be one episode; "
+                "rename one file or give a JSON/YAML brief its own \"id\"",
+                path=brief.path,
+            )
+        seen[brief.id] = brief
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     active = dict(engines) if engines is not None else make_engines(settings, engine_name)
@@ -184,10 +194,10 @@ def build(
         episodes, dropped = retire(episodes, keep)
         for old in dropped:
             retired |= episode_files(old)
-        # Publish: media first, then the store, the other feeds and the site, the RSS feed last.
+        # Publish: media first (the folder holds only what this build made), then the store,
+        # the other feeds and the site, the RSS feed last.
         for item in sorted(tmp.iterdir()):
-            if item.is_file() and item.suffix in {".mp3", ".m4a", ".txt", ".vtt", ".srt", ".json", ".png", ".jpg"}:
-                os.replace(item, out / item.name)
+            os.replace(item, out / item.name)
         write_show(out, settings, episodes, image_file=cover)
     for name in retired - set().union(*(episode_files(e) for e in episodes)):
         (out / name).unlink(missing_ok=True)
