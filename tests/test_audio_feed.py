@@ -53,7 +53,7 @@ def test_timeline_chapters_come_from_exact_sample_positions(fake_engines) -> Non
     first_narrative = next(t for t in timeline.sentences if t.segment_id == "narrative-01")
     assert chapters[2].start_ms == first_narrative.start_ms
     # section pauses are longer than the pauses between sentences
-    intro_end = max(t.end_ms for t in timeline.sentences if t.segment_id == "intro")
+    intro_end = max(t.end_ms for t in timeline.sentences if t.segment_id in ("intro", "headline"))
     assert chapters[1].start_ms - intro_end == s.section_pause_ms
 
 
@@ -267,7 +267,7 @@ def test_a_cue_sounds_before_each_narrative_and_nowhere_else(fake_engines) -> No
     script, timeline = _seed_timeline(fake_engines)
     by_id = {c.id: c for c in timeline.chapters}
     speech_end = {seg: max(t.end_ms for t in timeline.sentences if t.segment_id == seg) for seg in
-                  ("intro", "transition", "narrative-01")}
+                  ("headline", "transition", "narrative-01")}
 
     def loudest(start: int, end: int) -> float:
         from pydub import AudioSegment
@@ -276,7 +276,7 @@ def test_a_cue_sounds_before_each_narrative_and_nowhere_else(fake_engines) -> No
 
     assert loudest(speech_end["transition"] + 5, by_id["narrative-1"].start_ms - 5) > -40  # the chime
     assert loudest(speech_end["narrative-01"] + 5, by_id["narrative-2"].start_ms - 5) > -40
-    assert loudest(speech_end["intro"] + 5, by_id["facts"].start_ms - 5) == float("-inf")  # plain pause
+    assert loudest(speech_end["headline"] + 5, by_id["facts"].start_ms - 5) == float("-inf")  # plain pause
     no_cue = build_timeline(script, synthesize_script(script, fake_engines), AudioSettings(cue="none"))
     assert no_cue.duration_ms < timeline.duration_ms
 
@@ -289,7 +289,7 @@ def test_music_bed_plays_under_the_intro_only(fake_engines, tmp_path: Path) -> N
     bed = FakeEngine(sample_rate_hz=22050, amplitude=12000)
     bed_pcm = next(iter(bed.synthesize("la " * 10))).pcm
     timeline = build_timeline(script, spoken, AudioSettings(), Sounds(bed=bed_pcm))
-    intro_end = max(t.end_ms for t in timeline.sentences if t.segment_id == "intro")
+    intro_end = max(t.end_ms for t in timeline.sentences if t.segment_id == "headline")
     facts = next(c for c in timeline.chapters if c.id == "facts")
     under = _slice(timeline, intro_end + 50, intro_end + 400)
     after = _slice(timeline, facts.start_ms - 150, facts.start_ms - 5)

@@ -31,7 +31,7 @@ def test_script_has_no_citation_digits_or_page_junk_and_attributes_narratives(se
     assert not re.search(r"[A-Za-z.'\u2019]\d", text), "a citation digit is glued to a word"
     assert "0:00" not in text
     kinds = [s.kind for s in script.segments]
-    assert kinds == ["intro"] + ["fact"] * 6 + ["transition", "narrative", "narrative", "outro"]
+    assert kinds == ["intro", "intro"] + ["fact"] * 6 + ["transition", "narrative", "narrative", "outro"]
     narratives = [s for s in script.segments if s.kind == "narrative"]
     assert narratives[0].text.startswith("The pro-establishment narrative, as provided by Guardian:")
     assert narratives[1].text.startswith("The pro-Russia narrative, as provided by TASS:")

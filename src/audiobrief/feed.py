@@ -30,6 +30,7 @@ __all__ = [
     "audio_mime",
     "build_feed",
     "podcast_guid",
+    "render_digest_notes",
     "render_show_notes",
 ]
 
@@ -218,6 +219,48 @@ def render_show_notes(brief: Brief, chapters: Sequence[Chapter], limit_bytes: in
         if len(notes.encode("utf-8")) <= limit_bytes:
             return notes
     return f"<p>{html.escape(_shorten(brief.title, 200), quote=False)}</p>"
+
+
+def _digest_notes(title: str, briefs: Sequence[Brief], chapters: Sequence[Chapter], *, item_chars: int | None,
+                  sources: bool, chapter_list: bool) -> str:
+    def e(text: str, limit: int | None = None) -> str:
+        return html.escape(_shorten(text, limit), quote=False)
+
+    parts = [f"<p>{e(title)}: {len(briefs)} {'story' if len(briefs) == 1 else 'stories'}.</p>", "<ul>"]
+    for brief in briefs:
+        about = f" {e(brief.summary, item_chars)}" if brief.summary and item_chars != 0 else ""
+        cited = ""
+        if sources and brief.sources:
+            cited = " Sources: " + ", ".join(
+                f"<a href=\"{html.escape(s.url)}\">{e(s.outlet)}</a>" if s.url else e(s.outlet) for s in brief.sources
+            ) + "."
+        elif brief.outlets:
+            cited = f" Sources: {e(', '.join(brief.outlets))}."
+        parts.append(f"<li>{e(brief.title)}.{about}{cited}</li>")
+    parts.append("</ul>")
+    if chapter_list:
+        parts.append("<p>Chapters:</p><ul>")
+        parts += [f"<li>{hms(c.start_ms)} {e(c.title)}</li>" for c in chapters]
+        parts.append("</ul>")
+    parts.append("<p>Narrated by a synthetic voice from written briefs.</p>")
+    return "".join(parts)
+
+
+def render_digest_notes(title: str, briefs: Sequence[Brief], chapters: Sequence[Chapter],
+                        limit_bytes: int = _MAX_DESCRIPTION_BYTES) -> str:
+    """Show notes of a digest: every story with its sources (and the chapters, when they fit)."""
+    attempts = [
+        {"item_chars": None, "sources": True, "chapter_list": True},
+        {"item_chars": None, "sources": True, "chapter_list": False},
+        *({"item_chars": n, "sources": True, "chapter_list": False} for n in (300, 150, 60, 0)),
+        {"item_chars": 0, "sources": False, "chapter_list": False},
+    ]
+    notes = ""
+    for options in attempts:
+        notes = _digest_notes(title, briefs, chapters, **options)  # type: ignore[arg-type]
+        if len(notes.encode("utf-8")) <= limit_bytes:
+            return notes
+    return f"<p>{html.escape(_shorten(title, 200), quote=False)}</p>"
 
 
 def build_feed(show: Show, episodes: Sequence[Episode], base_url: str, *, image_file: str | None) -> bytes:

@@ -1,4 +1,8 @@
-"""Finding and running ffmpeg: the system's when installed, else the one inside imageio-ffmpeg."""
+"""Finding and running ffmpeg: the system's when installed, else the one inside imageio-ffmpeg.
+
+Used to decode producer sound files and gTTS's MP3s, to encode M4A, and by ``check`` (and the
+tests) as an independent loudness meter (``ebur128``).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from pathlib import Path
 
 from .errors import AudioError
 
-__all__ = ["Loudness", "decode_to_pcm", "find_ffmpeg", "fit_loudness", "measure_loudness", "run_ffmpeg"]
+__all__ = ["Loudness", "decode_to_pcm", "find_ffmpeg", "measure_loudness", "run_ffmpeg"]
 
 log = logging.getLogger(__name__)
 
@@ -87,45 +91,3 @@ def measure_loudness(path: Path, audio_filter: str | None = None) -> Loudness:
         return float("-inf") if m.group(1) == "-inf" else float(m.group(1))
 
     return Loudness(number("I"), number("Peak"), number("LRA"), number("Threshold"))
-
-
-def _mastering_chain(sample_rate_hz: int, gain_db: float, limit_db: float) -> str:
-    # Gentle compression narrows speech's peak-to-loudness ratio (TTS voices come peak-normalized
-    # per sentence), then gain, then a look-ahead limiter with its delay compensated so that
-    # chapter times stay on the samples they were computed from.
-    return (
-        f"aresample={sample_rate_hz},"
-        "acompressor=threshold=0.125:ratio=2.5:attack=15:release=200,"
-        f"volume={gain_db:.2f}dB,"
-        f"alimiter=limit={10 ** (limit_db / 20):.4f}:attack=5:release=50:level=false:latency=1"
-    )
-
-
-def fit_loudness(path: Path, target_lufs: float, true_peak_dbtp: float, sample_rate_hz: int,
-                 tolerance_lu: float = 0.3, max_passes: int = 8) -> tuple[str, Loudness]:
-    """Find the ffmpeg filter chain that brings ``path`` to ``target_lufs`` under ``true_peak_dbtp``.
-
-    Each pass measures the chain's output and corrects gain (and the limiter ceiling, for
-    inter-sample peaks) until both targets are met; a few passes suffice for speech.
-
-    :returns: the filter chain and what the last pass measured.
-    :raises AudioError: the targets could not be met (e.g. a silent input).
-    """
-    first = measure_loudness(path)
-    if first.integrated_lufs < -60:
-        raise AudioError(f"{path.name}: the assembled audio is silent ({first.integrated_lufs} LUFS)")
-    gain_db = target_lufs - first.integrated_lufs
-    limit_db = true_peak_dbtp - 1.0
-    for _ in range(max_passes):
-        chain = _mastering_chain(sample_rate_hz, gain_db, limit_db)
-        measured = measure_loudness(path, chain)
-        peak_excess = measured.true_peak_dbtp - (true_peak_dbtp - 0.3)
-        if abs(measured.integrated_lufs - target_lufs) <= tolerance_lu and peak_excess <= 0:
-            return chain, measured
-        if peak_excess > 0:
-            limit_db -= peak_excess + 0.2
-        gain_db += target_lufs - measured.integrated_lufs
-    raise AudioError(
-        f"{path.name}: could not reach {target_lufs} LUFS under {true_peak_dbtp} dBTP "
-        f"(last pass: {measured.integrated_lufs} LUFS, {measured.true_peak_dbtp} dBTP)"
-    )

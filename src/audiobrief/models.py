@@ -223,6 +223,8 @@ class Episode:
     integrated_lufs: float | None = None
     true_peak_dbtp: float | None = None
     number: int = 1
+    key: str | None = None
+    """The plan's episode key (see :mod:`audiobrief.plan`): equal keys, identical episode."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,13 @@
 """The pipeline: the only module that knows the order of the stages.
 
-``brief -> script -> speech -> timeline -> encoded episode -> transcripts -> store -> feed``.
+``plan`` (briefs -> scripts -> segment and episode keys) -> ``render`` (missing segments, on an
+executor, through the segment cache) -> ``master`` (timeline, one-pass mastering, one encode,
+transcripts) -> ``publish`` (episode store, feeds, site; the RSS feed last).
+
+An episode whose key matches the one in the store, with its files in place, is kept as it is:
+no model is loaded, nothing is synthesized or encoded, and its bytes and URL stay the same.
+While one episode is mastered, the next one's segments are being spoken.
+
 Everything is written into a private temporary folder inside the output folder first and moved
 into place with renames; the episode store and then the feed are replaced last, so a build that
 fails or is killed leaves what was published before intact.
@@ -13,44 +20,47 @@ import hashlib
 import logging
 import os
 import tempfile
-import uuid
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import store
-from .artwork import prepare_artwork
-from .audio import EpisodeTags, build_timeline, encode_episode
 from .brief import brief_paths as expand_brief_paths
 from .brief import load_brief
+from .cache import SegmentCache
 from .config import Settings
 from .errors import BriefError
-from .feed import build_feed, render_show_notes
 from .models import Brief, Episode, Script
+from .plan import EPISODE_NAMESPACE, EpisodePlan, plan_digest, plan_episode
 from .publish import episode_files, retire, write_show
 from .script import render_script
-from .speech import synthesize_script
-from .transcript import write_transcripts
+from .speech import RenderEvent, Renderer
 from .tts import TTSEngine, get_engine
 
-__all__ = ["BuildResult", "ProgressEvent", "build", "make_engines", "script_for"]
+__all__ = ["EPISODE_NAMESPACE", "BuildResult", "ProgressEvent", "build", "make_engines", "script_for"]
 
 log = logging.getLogger(__name__)
 
-#: Namespace for episode guids: uuid5(EPISODE_NAMESPACE, brief id), stable across rebuilds.
-EPISODE_NAMESPACE = uuid.UUID("0b6f3c1e-5a55-5d1c-9a4e-6175646962f1")
 ROLES = ("host", "narrative")
 
 
 @dataclass(frozen=True, slots=True)
 class ProgressEvent:
-    """Where a build is: ``stage`` of brief ``brief_id``; ``done``/``total`` count segments while speaking."""
+    """Where a build is.
+
+    ``stage`` is ``planned`` (``total`` segments to speak, ``done`` of them cached), ``segment``
+    (one more segment ready), ``mastering``, ``episode`` (one episode done; ``detail`` says
+    ``built`` or ``unchanged``) or ``publishing``.
+    """
 
     stage: str
-    brief_id: str
+    brief_id: str = ""
     done: int = 0
     total: int = 0
     detail: str = ""
+    cached: int = 0
+    synthesized: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,19 +70,27 @@ class BuildResult:
     out_dir: Path
     feed_path: Path
     episodes: tuple[Episode, ...]
-    """The episodes built in this run, in the order of the briefs given."""
+    """The episodes of this run (built or unchanged), in the order of the briefs given."""
     feed_episode_count: int
+    unchanged: tuple[str, ...] = ()
+    """Ids of the episodes that were already up to date."""
+    segments_cached: int = 0
+    segments_synthesized: int = 0
 
 
-def make_engines(settings: Settings, engine_name: str | None = None) -> dict[str, TTSEngine]:
-    """One engine per role from the settings (the same instance when roles share a voice)."""
+def make_engines(settings: Settings, engine_name: str | None = None, *, jobs: int | None = None) -> dict[str, TTSEngine]:
+    """One engine per role from the settings (the same instance when roles share a voice).
+
+    Creating an engine checks that it can run; models load only when something is synthesized.
+    """
     name = engine_name or settings.engine
     by_voice: dict[str | None, TTSEngine] = {}
     engines: dict[str, TTSEngine] = {}
+    options = {"threads": jobs} if name == "piper" and jobs else {}
     for role in ROLES:
         voice = settings.voice_for(role)
         if voice not in by_voice:
-            by_voice[voice] = get_engine(name, voice=voice)
+            by_voice[voice] = get_engine(name, voice=voice, **options)
         engines[role] = by_voice[voice]
     return engines
 
@@ -89,7 +107,7 @@ def _published(brief: Brief, override: dt.datetime | None, previous: Episode | N
 
 def script_for(brief: Brief, settings: Settings, *, published: dt.datetime,
                templates_dir: str | Path | None = None) -> Script:
-    """Stage 2 with the settings applied (used by ``build`` and ``audiobrief script``)."""
+    """Stage 2 with the settings applied (used by ``audiobrief script``)."""
     return render_script(brief, settings.show, published=published, templates_dir=templates_dir,
                          pronunciations=dict(settings.pronunciations))
 
@@ -97,6 +115,54 @@ def script_for(brief: Brief, settings: Settings, *, published: dt.datetime,
 def _content_name(path: Path, stem: str) -> str:
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
     return f"{stem}-{digest}"
+
+
+def _unchanged(plan: EpisodePlan, previous: Episode | None, out: Path) -> bool:
+    return (previous is not None and previous.key == plan.key
+            and all((out / name).is_file() for name in episode_files(previous)))
+
+
+def _master(plan: EpisodePlan, renderer: Renderer, settings: Settings, tmp: Path, artwork: tuple[bytes, str],
+            previous: Episode | None, number: int) -> Episode:
+    from .audio import EpisodeTags, build_timeline, encode_episode
+    from .feed import render_digest_notes, render_show_notes
+    from .transcript import write_transcripts
+
+    spoken = tuple(renderer.result(s.key, s.segment.id) for s in plan.segments)
+    timeline = build_timeline(plan.script, spoken, settings.audio)
+    del spoken
+    suffix = f".{settings.audio.format}"
+    draft = tmp / f"{plan.id}{suffix}"
+    tags = EpisodeTags(
+        title=plan.title, show=settings.show.title, author=settings.show.author,
+        date=plan.published.date().isoformat(), description=plan.summary or plan.title,
+        artwork=artwork[0], artwork_mime=artwork[1],
+    )
+    audio = encode_episode(timeline, draft, settings.audio, tags)
+    del timeline
+    stem = _content_name(draft, plan.id)
+    transcripts = write_transcripts(tmp, stem, title=plan.title, show=settings.show.title,
+                                    chapters=audio.chapters, sentences=audio.sentences)
+    draft.rename(tmp / f"{stem}{suffix}")
+    notes = (render_show_notes(plan.briefs[0], audio.chapters) if plan.kind == "brief"
+             else render_digest_notes(plan.title, plan.briefs, audio.chapters))
+    return Episode(
+        guid=previous.guid if previous else plan.guid,
+        brief_id=plan.id,
+        title=plan.title,
+        summary=plan.summary,
+        show_notes_html=notes,
+        published=plan.published,
+        audio_file=f"{stem}{suffix}",
+        size_bytes=audio.size_bytes,
+        duration_ms=audio.duration_ms,
+        chapters=audio.chapters,
+        transcripts=transcripts,
+        integrated_lufs=audio.integrated_lufs,
+        true_peak_dbtp=audio.true_peak_dbtp,
+        number=previous.number if previous else number,
+        key=plan.key,
+    )
 
 
 def build(
@@ -110,8 +176,12 @@ def build(
     published: dt.datetime | None = None,
     keep: int | None = None,
     progress: Callable[[ProgressEvent], None] | None = None,
+    cache: SegmentCache | None = None,
+    jobs: int | None = None,
+    executor: Executor | None = None,
+    digest_title: str | None = None,
 ) -> BuildResult:
-    """Build one episode per brief into ``out_dir`` and rebuild the feed from every episode there.
+    """Build one episode per brief (or one digest of them all) into ``out_dir`` and rebuild the feed.
 
     :param brief_paths: brief files or folders of them; all are parsed before any synthesis starts.
     :param out_dir: the output folder (created if missing); earlier episodes in it stay in the feed.
@@ -122,10 +192,17 @@ def build(
     :param published: the episodes' date, overriding the briefs' and earlier builds'.
     :param keep: keep only the newest ``keep`` episodes in the feed, deleting the older ones' files.
     :param progress: receives :class:`ProgressEvent` as the build goes.
+    :param cache: the segment cache (None: synthesize everything, store nothing).
+    :param jobs: parallel synthesis (default: the cores available).
+    :param executor: where synthesis runs (default: a thread pool sized by ``jobs``).
+    :param digest_title: make ONE episode reading every brief, with this title.
     :returns: what was published.
     :raises AudiobriefError: any stage failed; nothing published before is changed.
     """
+    from .feed import build_feed
+
     notify = progress or (lambda event: None)
+    jobs = jobs or len(os.sched_getaffinity(0))
     build_feed(settings.show, [], settings.base_url, image_file=None)  # bad show metadata fails before synthesis
     briefs = [load_brief(p) for p in expand_brief_paths(brief_paths)]
     seen: dict[str, Brief] = {}
@@ -139,68 +216,82 @@ def build(
         seen[brief.id] = brief
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    active = dict(engines) if engines is not None else make_engines(settings, engine_name)
+    active = dict(engines) if engines is not None else make_engines(settings, engine_name, jobs=jobs)
+    fingerprints = {role: engine.fingerprint() for role, engine in active.items()}
     episodes = store.load_episodes(out)
-    built: list[Episode] = []
+    by_id = {e.brief_id: e for e in episodes}
+
+    # 1. plan
+    if digest_title is not None:
+        when = published or dt.datetime.now(dt.UTC).replace(hour=6, minute=0, second=0, microsecond=0)
+        plans = [plan_digest(briefs, settings, fingerprints, published=when, title=digest_title,
+                             templates_dir=templates_dir)]
+    else:
+        plans = [plan_episode(b, settings, fingerprints, published=_published(b, published, by_id.get(b.id)),
+                              templates_dir=templates_dir) for b in briefs]
+    todo = [p for p in plans if not _unchanged(p, by_id.get(p.id), out)]
+    unchanged = tuple(p.id for p in plans if p not in todo)
+    for ident in unchanged:
+        notify(ProgressEvent("episode", ident, detail="unchanged"))
+
+    built: dict[str, Episode] = {}
     retired: set[str] = set()
-    with tempfile.TemporaryDirectory(prefix=".build-", dir=out) as tmp_name:
-        tmp = Path(tmp_name)
-        cover = prepare_artwork(settings.show.title, settings.show.image, tmp)
-        artwork = (tmp / cover).read_bytes()
-        for brief in briefs:
-            previous = next((e for e in episodes if e.brief_id == brief.id), None)
-            when = _published(brief, published, previous)
-            script = script_for(brief, settings, published=when, templates_dir=templates_dir)
-            notify(ProgressEvent("speaking", brief.id, 0, len(script.segments), brief.title))
+    cached = synthesized = 0
+    if todo:
+        def relay(event: RenderEvent) -> None:
+            notify(ProgressEvent("segment", event.segment_id, event.done, event.total,
+                                 cached=event.cached_count, synthesized=event.synthesized_count))
 
-            def spoke(done: int, total: int, segment_id: str, brief_id: str = brief.id) -> None:
-                notify(ProgressEvent("speaking", brief_id, done, total, segment_id))
+        # 2. render (the executor works ahead while 3. masters each episode in turn)
+        renderer = Renderer(active, level_dbfs=settings.audio.segment_level_dbfs, cache=cache, executor=executor,
+                            jobs=jobs, progress=relay)
+        try:
+            renderer.submit([(s.key, s.segment.id, s.segment.role, s.sentences) for p in todo for s in p.segments])
+            notify(ProgressEvent("planned", total=renderer.total, done=renderer.cached, cached=renderer.cached))
+            with tempfile.TemporaryDirectory(prefix=".build-", dir=out) as tmp_name:
+                tmp = Path(tmp_name)
+                from .artwork import prepare_artwork
 
-            spoken = synthesize_script(script, active, progress=spoke)
-            notify(ProgressEvent("encoding", brief.id, detail=brief.title))
-            timeline = build_timeline(script, spoken, settings.audio)
-            suffix = f".{settings.audio.format}"
-            draft = tmp / f"{brief.id}{suffix}"
-            tags = EpisodeTags(
-                title=brief.title, show=settings.show.title, author=settings.show.author,
-                date=when.date().isoformat(), description=brief.summary or brief.title,
-                artwork=artwork, artwork_mime="image/png" if cover.endswith(".png") else "image/jpeg",
-            )
-            audio = encode_episode(timeline, draft, settings.audio, tags)
-            stem = _content_name(draft, brief.id)
-            transcripts = write_transcripts(tmp, stem, title=brief.title, show=settings.show.title,
-                                            chapters=audio.chapters, sentences=audio.sentences)
-            draft.rename(tmp / f"{stem}{suffix}")
-            episode = Episode(
-                guid=previous.guid if previous else f"urn:uuid:{uuid.uuid5(EPISODE_NAMESPACE, brief.id)}",
-                brief_id=brief.id,
-                title=brief.title,
-                summary=brief.summary,
-                show_notes_html=render_show_notes(brief, audio.chapters),
-                published=when,
-                audio_file=f"{stem}{suffix}",
-                size_bytes=audio.size_bytes,
-                duration_ms=audio.duration_ms,
-                chapters=audio.chapters,
-                transcripts=transcripts,
-                integrated_lufs=audio.integrated_lufs,
-                true_peak_dbtp=audio.true_peak_dbtp,
-                number=previous.number if previous else max((e.number for e in episodes), default=0) + 1,
-            )
-            episodes, replaced = store.upsert(episodes, episode)
-            if replaced is not None:
-                retired |= episode_files(replaced) - episode_files(episode)
-            built.append(episode)
+                cover = prepare_artwork(settings.show.title, settings.show.image, tmp)
+                artwork = ((tmp / cover).read_bytes(), "image/png" if cover.endswith(".png") else "image/jpeg")
+                number = max((e.number for e in episodes), default=0)
+                for plan in todo:
+                    previous = by_id.get(plan.id)
+                    if previous is None:
+                        number += 1
+                    notify(ProgressEvent("mastering", plan.id, detail=plan.title))
+                    episode = _master(plan, renderer, settings, tmp, artwork, previous, number)
+                    episodes, replaced = store.upsert(episodes, episode)
+                    if replaced is not None:
+                        retired |= episode_files(replaced) - episode_files(episode)
+                    built[plan.id] = episode
+                    notify(ProgressEvent("episode", plan.id, detail="built"))
+                # 4. publish: media first (the folder holds only what this build made), then the
+                # store, the other feeds and the site, the RSS feed last.
+                notify(ProgressEvent("publishing"))
+                episodes, dropped = retire(episodes, keep)
+                for old in dropped:
+                    retired |= episode_files(old)
+                for item in sorted(tmp.iterdir()):
+                    os.replace(item, out / item.name)
+                write_show(out, settings, episodes, image_file=cover)
+        finally:
+            renderer.close()
+        cached, synthesized = renderer.cached, renderer.synthesized
+    else:
+        # Nothing to make: rewrite the show files only if what they are made from changed
+        # (settings, base URL, --keep), so an unchanged rebuild leaves every byte as it was.
+        from .publish import find_cover, show_key
+
         episodes, dropped = retire(episodes, keep)
         for old in dropped:
             retired |= episode_files(old)
-        # Publish: media first (the folder holds only what this build made), then the store,
-        # the other feeds and the site, the RSS feed last.
-        for item in sorted(tmp.iterdir()):
-            os.replace(item, out / item.name)
-        write_show(out, settings, episodes, image_file=cover)
+        cover = find_cover(out)
+        if (dropped or not (out / "feed.xml").exists()
+                or store.load_show_key(out) != show_key(settings, episodes, cover)):
+            write_show(out, settings, episodes, image_file=cover)
     for name in retired - set().union(*(episode_files(e) for e in episodes)):
         (out / name).unlink(missing_ok=True)
-    log.info("published %d episode(s); the feed has %d", len(built), len(episodes))
-    return BuildResult(out, out / "feed.xml", tuple(built), len(episodes))
-
+    result_episodes = tuple(built.get(p.id) or by_id[p.id] for p in plans)
+    log.info("built %d episode(s), %d unchanged; the feed has %d", len(built), len(unchanged), len(episodes))
+    return BuildResult(out, out / "feed.xml", result_episodes, len(episodes), unchanged, cached, synthesized)

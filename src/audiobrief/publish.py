@@ -6,6 +6,8 @@ so podcast apps never see a feed that points at files not yet in place.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import shutil
@@ -20,7 +22,7 @@ from .jsonfeeds import build_alexa_feed, build_json_feed
 from .models import Episode, newest_first
 from .site import render_site
 
-__all__ = ["episode_files", "find_cover", "publish_folder", "remove_episode", "retire", "write_show"]
+__all__ = ["episode_files", "find_cover", "publish_folder", "remove_episode", "retire", "show_key", "write_show"]
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +47,20 @@ def find_cover(folder: Path) -> str | None:
     return None
 
 
+def show_key(settings: Settings, episodes: Sequence[Episode], image_file: str | None) -> str:
+    """A key of everything the show files are made from: equal keys, identical files (but for build times)."""
+    from importlib.metadata import version
+
+    doc = [version("audiobrief"), repr(settings.show), settings.base_url, image_file,
+           [store.episode_to_json(e) for e in episodes]]
+    return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
+
+
 def write_show(folder: Path, settings: Settings, episodes: Sequence[Episode], *, image_file: str | None) -> None:
     """Write the episode store, JSON Feed, Alexa feed, site, and last the RSS feed, each atomically."""
     episodes = list(episodes)
     rss = build_feed(settings.show, episodes, settings.base_url, image_file=image_file)  # validate first
-    store.save_episodes(folder, episodes)
+    store.save_episodes(folder, episodes, show_key(settings, episodes, image_file))
     store.atomic_write(folder / "feed.json", build_json_feed(settings.show, episodes, settings.base_url, image_file=image_file))
     store.atomic_write(folder / "alexa.json", build_alexa_feed(settings.show, episodes, settings.base_url))
     store.atomic_write(folder / "index.html", render_site(settings.show, episodes, folder, image_file=image_file))

@@ -1,7 +1,7 @@
 """Stage 2: render a :class:`~audiobrief.models.Brief` into a spoken :class:`~audiobrief.models.Script`.
 
-One Jinja2 template per segment kind (``intro``, ``fact``, ``transition``, ``narrative``,
-``outro``), shipped in ``audiobrief/templates/script/`` and overridable file by file with
+One Jinja2 template per segment kind (``intro``, ``headline``, ``fact``, ``transition``,
+``narrative``, ``outro``, and ``digest_intro`` / ``digest_outro`` for digests), shipped in ``audiobrief/templates/script/`` and overridable file by file with
 ``--templates DIR``. Rendered text then goes through :func:`~audiobrief.speakable.speakable`, so
 producer templates get the same cleaning as ours.
 """
@@ -19,11 +19,13 @@ from .errors import TemplateError
 from .models import Brief, Script, Segment, SegmentKind, Show
 from .speakable import speakable
 
-__all__ = ["TEMPLATE_KINDS", "make_environment", "render_script", "spoken_date"]
+__all__ = ["TEMPLATE_KINDS", "make_environment", "render_digest_script", "render_script", "spoken_date"]
 
 log = logging.getLogger(__name__)
 
-TEMPLATE_KINDS: tuple[SegmentKind, ...] = ("intro", "fact", "transition", "narrative", "outro")
+TEMPLATE_KINDS: tuple[str, ...] = (
+    "intro", "headline", "fact", "transition", "narrative", "outro", "digest_intro", "digest_outro",
+)
 
 _COUNTS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 
@@ -112,6 +114,78 @@ def _narrative_title(label: str, outlet: str | None) -> str:
     return f"{label} ({outlet})" if outlet else label
 
 
+def _renderer(show: Show, published: dt.datetime | dt.date, templates_dir: str | Path | None,
+              pronunciations: Mapping[str, str] | None) -> Any:
+    import jinja2
+
+    env = make_environment(templates_dir)
+    day = published.date() if isinstance(published, dt.datetime) else published
+    base: dict[str, Any] = {"show": show, "date": spoken_date(day)}
+
+    def render(kind: str, **context: Any) -> str:
+        name = f"{kind}.txt.j2"
+        try:
+            text = env.get_template(name).render(**base, **context)
+        except jinja2.TemplateError as exc:
+            where = getattr(exc, "filename", None) or name
+            line = getattr(exc, "lineno", None)
+            at = f", line {line}" if line else ""
+            raise TemplateError(f"template {where}{at}: {exc.message or exc}") from exc
+        return speakable(text, pronunciations)
+
+    return render
+
+
+def _story(brief: Brief, render: Any, *, prefix: str = "", story: str | None = None) -> list[Segment]:
+    """The headline, facts, transition and narratives of one brief (everything but greeting and sign-off).
+
+    ``story`` (a digest's) prefixes chapter titles, so flat chapter lists still read as one story.
+    """
+    def title(part: str) -> str:
+        return f"{story}: {part}" if story else part
+
+    headline = "" if _repeats(brief.title.rstrip("."), _first_item(brief)) else brief.title
+    summary = "" if _repeats(brief.summary, _first_item(brief)) else brief.summary
+    opening_chapter = f"{prefix}intro" if not story else f"{prefix}story"
+    segments: list[Segment] = []
+    text = render("headline", brief=brief, headline=headline, summary=summary) if (headline or summary or story) else ""
+    if story and not text.strip():
+        text = render("headline", brief=brief, headline=brief.title, summary="")
+    if text.strip():
+        segments.append(Segment(f"{prefix}headline", "intro", "host", opening_chapter, story or brief.title, text))
+    for i, fact in enumerate(brief.facts, start=1):
+        outlets = [o for o in (brief.outlet(n) for n in fact.source_numbers) if o]
+        text = render("fact", brief=brief, fact=fact, index=i, first=i == 1, last=i == len(brief.facts),
+                      outlets=outlets)
+        segments.append(Segment(f"{prefix}fact-{i:02d}", "fact", "host", f"{prefix}facts", title("The facts"), text))
+    if brief.narratives:
+        chapter = f"{prefix}facts" if brief.facts else opening_chapter
+        chapter_title = title("The facts") if brief.facts else (story or brief.title)
+        text = render("transition", brief=brief, narratives=brief.narratives)
+        segments.append(Segment(f"{prefix}transition", "transition", "host", chapter, chapter_title, text))
+    for i, narrative in enumerate(brief.narratives, start=1):
+        text = render("narrative", brief=brief, narrative=narrative, index=i, count=len(brief.narratives))
+        segments.append(
+            Segment(
+                f"{prefix}narrative-{i:02d}",
+                "narrative",
+                "narrative",
+                f"{prefix}narrative-{i}",
+                title(_narrative_title(narrative.label, narrative.outlet)),
+                text,
+                chapter_url=_outlet_url(brief, narrative.outlet),
+            )
+        )
+    return segments
+
+
+def _checked(brief_id: str, title: str, language: str, segments: list[Segment]) -> Script:
+    empty = [s.id for s in segments if not s.text.strip()]
+    if empty:
+        raise TemplateError(f"template(s) rendered no speech for segment(s): {', '.join(empty)}")
+    return Script(brief_id, title, language, tuple(segments))
+
+
 def render_script(
     brief: Brief,
     show: Show,
@@ -127,65 +201,44 @@ def render_script(
     :param published: the episode's date, spoken in the intro.
     :param templates_dir: a folder whose ``<kind>.txt.j2`` files override the shipped ones.
     :param pronunciations: extra word -> spoken form entries for :func:`speakable`.
-    :returns: the script, intro, one segment per fact, transition, one per narrative, outro.
+    :returns: the script: greeting and headline, one segment per fact, transition, one per narrative, outro.
     :raises TemplateError: a template is missing, invalid, or uses an undefined variable.
     """
-    import jinja2
-
-    env = make_environment(templates_dir)
-    day = published.date() if isinstance(published, dt.datetime) else published
-    base: dict[str, Any] = {"show": show, "brief": brief, "date": spoken_date(day)}
-
-    def render(kind: SegmentKind, **context: Any) -> str:
-        name = f"{kind}.txt.j2"
-        try:
-            text = env.get_template(name).render(**base, **context)
-        except jinja2.TemplateError as exc:
-            where = getattr(exc, "filename", None) or name
-            line = getattr(exc, "lineno", None)
-            at = f", line {line}" if line else ""
-            raise TemplateError(f"template {where}{at}: {exc.message or exc}") from exc
-        return speakable(text, pronunciations)
-
-    segments: list[Segment] = [
-        Segment(
-            "intro",
-            "intro",
-            "host",
-            "intro",
-            brief.title,
-            render("intro",
-                   headline="" if _repeats(brief.title.rstrip("."), _first_item(brief)) else brief.title,
-                   summary="" if _repeats(brief.summary, _first_item(brief)) else brief.summary),
-        )
-    ]
-    for i, fact in enumerate(brief.facts, start=1):
-        outlets = [o for o in (brief.outlet(n) for n in fact.source_numbers) if o]
-        text = render(
-            "fact", fact=fact, index=i, first=i == 1, last=i == len(brief.facts), outlets=outlets
-        )
-        segments.append(Segment(f"fact-{i:02d}", "fact", "host", "facts", "The facts", text))
-    if brief.narratives:
-        chapter = "facts" if brief.facts else "intro"
-        title = "The facts" if brief.facts else brief.title
-        text = render("transition", narratives=brief.narratives)
-        segments.append(Segment("transition", "transition", "host", chapter, title, text))
-    for i, narrative in enumerate(brief.narratives, start=1):
-        text = render("narrative", narrative=narrative, index=i, count=len(brief.narratives))
-        segments.append(
-            Segment(
-                f"narrative-{i:02d}",
-                "narrative",
-                "narrative",
-                f"narrative-{i}",
-                _narrative_title(narrative.label, narrative.outlet),
-                text,
-                chapter_url=_outlet_url(brief, narrative.outlet),
-            )
-        )
+    render = _renderer(show, published, templates_dir, pronunciations)
+    segments = [Segment("intro", "intro", "host", "intro", brief.title, render("intro", brief=brief))]
+    segments += _story(brief, render)
     segments.append(Segment("outro", "outro", "host", "outro", "Sources and credits",
-                            render("outro", outlets=brief.outlets)))
-    empty = [s.id for s in segments if not s.text.strip()]
-    if empty:
-        raise TemplateError(f"template(s) rendered no speech for segment(s): {', '.join(empty)}")
-    return Script(brief.id, brief.title, brief.language, tuple(segments))
+                            render("outro", brief=brief, outlets=brief.outlets)))
+    return _checked(brief.id, brief.title, brief.language, segments)
+
+
+def render_digest_script(
+    briefs: Sequence[Brief],
+    show: Show,
+    *,
+    digest_id: str,
+    title: str,
+    published: dt.datetime | dt.date,
+    templates_dir: str | Path | None = None,
+    pronunciations: Mapping[str, str] | None = None,
+) -> Script:
+    """Render one episode that reads every brief in turn: a greeting, each story, one sign-off.
+
+    Each story's segments are rendered by the same templates as its own episode, so their speech
+    comes from the segment cache when the briefs were built before. Chapters are flat and titled
+    "Headline: part": podcast apps list chapters flat (Apple Podcasts, Overcast, AntennaPod and
+    Pocket Casts ignore nested ID3 CTOC frames), and JSON chapters and psc have no nesting.
+    """
+    if not briefs:
+        raise TemplateError("a digest needs at least one brief")
+    render = _renderer(show, published, templates_dir, pronunciations)
+    headlines = [b.title for b in briefs]
+    segments = [Segment("greeting", "intro", "host", "greeting", title,
+                        render("digest_intro", title=title, headlines=headlines, count=len(briefs)))]
+    for n, brief in enumerate(briefs, start=1):
+        segments += _story(brief, render, prefix=f"s{n}-", story=brief.title)
+    outlets = tuple(dict.fromkeys(o for b in briefs for o in b.outlets))
+    segments.append(Segment("outro", "outro", "host", "outro", "Sources and credits",
+                            render("digest_outro", title=title, outlets=outlets, count=len(briefs))))
+    languages = {b.language for b in briefs}
+    return _checked(digest_id, title, languages.pop() if len(languages) == 1 else show.language, segments)

@@ -1,24 +1,31 @@
-"""Stage 3: synthesize a :class:`~audiobrief.models.Script`, sentence by sentence, and check it.
+"""Stage 3: speak the planned segments, from the cache where it can, on an executor where it must.
 
-Sentence-level synthesis gives exact sentence timings (for transcripts) and lets the audio stage
-set the pauses. Every sentence's audio is checked: present, not silent, and of a plausible length
-for its words; a bad one fails the build naming the segment and the text, never silently.
+Every segment is synthesized sentence by sentence (exact sentence timings for transcripts; the
+audio stage sets the pauses), checked (present, not silent, of a plausible length for its words;
+a bad one fails the build naming the segment and the text), leveled to the target RMS, and then
+stored in the segment cache, so leveling happens once per segment, ever.
+
+Rendering runs on any :class:`concurrent.futures.Executor` (threads, processes, or a distributed
+one such as dask's ``Client.get_executor()``): the task is a module-level function of picklable
+arguments. Engines that keep every core busy by themselves (Piper) get one worker, which still
+lets the pipeline master one episode while the next is being spoken.
 """
 
 from __future__ import annotations
 
-import array
 import logging
 import math
-import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from dataclasses import dataclass
 
+from .cache import SegmentCache
 from .errors import SynthesisError
 from .models import Script, SpokenSegment
 from .speakable import split_sentences
 from .tts import TTSEngine
 
-__all__ = ["Progress", "check_speech", "synthesize_script"]
+__all__ = ["Progress", "RenderEvent", "Renderer", "check_speech", "level", "render_segment", "synthesize_script"]
 
 log = logging.getLogger(__name__)
 
@@ -31,14 +38,10 @@ _SILENCE_RMS = 30  # of 32767: below this a sentence is silence, whatever its le
 
 
 def _rms(pcm: bytes) -> float:
-    samples = array.array("h")
-    samples.frombytes(pcm[: len(pcm) - len(pcm) % 2])
-    if sys.byteorder == "big":
-        samples.byteswap()
-    sparse = samples[::4]  # every 4th sample is plenty to tell speech from silence
-    if not sparse:
-        return 0.0
-    return math.sqrt(sum(s * s for s in sparse) / len(sparse))
+    import numpy as np
+
+    samples = np.frombuffer(pcm[: len(pcm) - len(pcm) % 2], dtype="<i2")[::4].astype(np.float64)
+    return math.sqrt(float(np.mean(samples * samples))) if len(samples) else 0.0
 
 
 def check_speech(segment_id: str, text: str, pcm: bytes, sample_rate_hz: int) -> None:
@@ -59,16 +62,148 @@ def check_speech(segment_id: str, text: str, pcm: bytes, sample_rate_hz: int) ->
         )
 
 
+def level(pcms: Sequence[bytes], target_dbfs: float) -> tuple[bytes, ...]:
+    """Bring speech to ``target_dbfs`` RMS, the gain capped so that peaks stay under -1 dBFS.
+
+    Leveling each segment makes voices and engines sound level with each other; the whole
+    episode is then mastered to the loudness target.
+    """
+    import numpy as np
+
+    arrays = [np.frombuffer(p, dtype="<i2").astype(np.float64) for p in pcms]
+    joined = np.concatenate(arrays) if arrays else np.zeros(0)
+    if not len(joined) or not np.any(joined):
+        return tuple(pcms)
+    rms_db = 20 * math.log10(math.sqrt(float(np.mean(joined * joined))) / 32768)
+    peak_db = 20 * math.log10(float(np.max(np.abs(joined))) / 32768)
+    gain = 10 ** (min(target_dbfs - rms_db, -1.0 - peak_db) / 20)
+    return tuple(np.clip(np.round(a * gain), -32768, 32767).astype("<i2").tobytes() for a in arrays)
+
+
+def render_segment(engine: TTSEngine, segment_id: str, sentences: Sequence[str], level_dbfs: float | None) -> SpokenSegment:
+    """Synthesize ``sentences`` one by one with ``engine``, check each, and level them together.
+
+    A module-level function of picklable arguments, so that any executor can run it.
+
+    :raises SynthesisError: a sentence failed or failed its checks (names the segment and text).
+    """
+    buffers: list[bytes] = []
+    rate: int | None = None
+    for sentence in sentences:
+        chunks = list(engine.synthesize(sentence))
+        rates = {c.sample_rate_hz for c in chunks}
+        if len(rates) > 1 or (rate is not None and rates and rates != {rate}):
+            raise SynthesisError(f"segment {segment_id}: engine {engine.name} changed sample rate mid-segment")
+        rate = rate or (rates.pop() if rates else None)
+        pcm = b"".join(c.pcm for c in chunks)
+        check_speech(segment_id, sentence, pcm, rate or 1)
+        buffers.append(pcm)
+    if rate is None:
+        raise SynthesisError(f"segment {segment_id}: nothing to say (empty text)")
+    leveled = level(buffers, level_dbfs) if level_dbfs is not None else tuple(buffers)
+    return SpokenSegment(segment_id, tuple(sentences), leveled, rate)
+
+
+@dataclass(frozen=True, slots=True)
+class RenderEvent:
+    """One segment ready: from the cache or synthesized; counts so far over every submitted segment."""
+
+    segment_id: str
+    cached: bool
+    done: int
+    total: int
+    cached_count: int
+    synthesized_count: int
+
+
+class Renderer:
+    """Speaks segments by cache key, each unique key once, on an executor; results in any order.
+
+    :param engines: role -> engine (``host`` is the fallback).
+    :param cache: the segment cache, or None to synthesize everything.
+    :param executor: where synthesis runs; default: a thread pool with ``jobs`` workers (one when
+        every engine is multithreaded), shut down by :meth:`close`.
+    """
+
+    def __init__(self, engines: Mapping[str, TTSEngine], *, level_dbfs: float, cache: SegmentCache | None = None,
+                 executor: Executor | None = None, jobs: int = 1,
+                 progress: Callable[[RenderEvent], None] | None = None) -> None:
+        self.engines = engines
+        self.level_dbfs = level_dbfs
+        self.cache = cache
+        self.progress = progress
+        self._own_executor = executor is None
+        if executor is None:
+            inside = all(getattr(e, "multithreaded", False) for e in engines.values())
+            executor = ThreadPoolExecutor(max_workers=1 if inside else max(1, jobs),
+                                          thread_name_prefix="audiobrief-speech")
+        self.executor = executor
+        self._futures: dict[str, Future[SpokenSegment]] = {}
+        self._ready: dict[str, SpokenSegment] = {}
+        self._stored: set[str] = set()
+        self.total = self.cached = self.synthesized = 0
+
+    def _event(self, segment_id: str, cached: bool) -> None:
+        if cached:
+            self.cached += 1
+        else:
+            self.synthesized += 1
+        if self.progress is not None:
+            self.progress(RenderEvent(segment_id, cached, self.cached + self.synthesized, self.total,
+                                      self.cached, self.synthesized))
+
+    def submit(self, segments: Sequence[tuple[str, str, str, Sequence[str]]]) -> None:
+        """Queue ``(key, segment id, role, sentences)`` items: cache hits are ready at once, misses go to the executor."""
+        for key, segment_id, role, sentences in segments:
+            if key in self._futures or key in self._ready:
+                continue
+            self.total += 1
+            hit = self.cache.get(key, segment_id) if self.cache is not None else None
+            if hit is not None and hit.sentences == tuple(sentences):
+                self._ready[key] = hit
+                self._event(segment_id, cached=True)
+                continue
+            engine = self.engines.get(role) or self.engines["host"]
+            future = self.executor.submit(render_segment, engine, segment_id, tuple(sentences), self.level_dbfs)
+            future.add_done_callback(lambda f, sid=segment_id: None if f.exception() else self._event(sid, False))
+            self._futures[key] = future
+
+    def result(self, key: str, segment_id: str) -> SpokenSegment:
+        """The spoken segment for ``key`` (waiting for it), named ``segment_id``; stored in the cache once.
+
+        :raises SynthesisError: its synthesis failed.
+        """
+        spoken = self._ready.get(key)
+        if spoken is None:
+            spoken = self._futures[key].result()
+            self._ready[key] = spoken
+        if self.cache is not None and key in self._futures and key not in self._stored:
+            self.cache.put(key, spoken)
+            self._stored.add(key)
+        if spoken.segment_id != segment_id:
+            spoken = SpokenSegment(segment_id, spoken.sentences, spoken.pcm, spoken.sample_rate_hz)
+        return spoken
+
+    def close(self) -> None:
+        """Cancel what has not started and stop the executor this renderer created."""
+        for future in self._futures.values():
+            future.cancel()
+        if self._own_executor:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+
+
 def synthesize_script(
     script: Script,
     engines: Mapping[str, TTSEngine],
     progress: Progress | None = None,
+    level_dbfs: float | None = -20.0,
 ) -> tuple[SpokenSegment, ...]:
-    """Speak every segment of ``script`` with the engine for its role.
+    """Speak every segment of ``script`` with the engine for its role, in order, without a cache.
 
     :param script: the rendered script (stage 2).
     :param engines: role -> engine; ``host`` is the fallback for roles not listed.
     :param progress: called after each segment.
+    :param level_dbfs: leveling target (None: as the engine made it).
     :returns: one :class:`SpokenSegment` per segment, in order.
     :raises SynthesisError: a sentence failed or failed its checks (names the segment and text).
     """
@@ -76,22 +211,8 @@ def synthesize_script(
     total = len(script.segments)
     for done, segment in enumerate(script.segments, start=1):
         engine = engines.get(segment.role) or engines["host"]
-        sentences = split_sentences(segment.text)
-        buffers: list[bytes] = []
-        rate: int | None = None
-        for sentence in sentences:
-            chunks = list(engine.synthesize(sentence))
-            rates = {c.sample_rate_hz for c in chunks}
-            if len(rates) > 1 or (rate is not None and rates and rates != {rate}):
-                raise SynthesisError(f"segment {segment.id}: engine {engine.name} changed sample rate mid-segment")
-            rate = rate or (rates.pop() if rates else None)
-            pcm = b"".join(c.pcm for c in chunks)
-            check_speech(segment.id, sentence, pcm, rate or 1)
-            buffers.append(pcm)
-        if rate is None:
-            raise SynthesisError(f"segment {segment.id}: nothing to say (empty text)")
-        spoken.append(SpokenSegment(segment.id, sentences, tuple(buffers), rate))
-        log.debug("spoke %s: %d sentences", segment.id, len(sentences))
+        spoken.append(render_segment(engine, segment.id, split_sentences(segment.text), level_dbfs))
+        log.debug("spoke %s", segment.id)
         if progress is not None:
             progress(done, total, segment.id)
     return tuple(spoken)

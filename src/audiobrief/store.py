@@ -17,7 +17,7 @@ from typing import Any
 from .errors import FeedError
 from .models import Chapter, Episode, Transcripts, newest_first
 
-__all__ = ["STORE_NAME", "atomic_write", "load_episodes", "save_episodes", "upsert"]
+__all__ = ["STORE_NAME", "atomic_write", "episode_to_json", "load_episodes", "load_show_key", "save_episodes", "upsert"]
 
 STORE_NAME = "episodes.json"
 _FORMAT = 1
@@ -38,7 +38,7 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def _to_json(episode: Episode) -> dict[str, Any]:
+def episode_to_json(episode: Episode) -> dict[str, Any]:
     data = asdict(episode)
     data["published"] = episode.published.isoformat()
     return data
@@ -72,10 +72,23 @@ def load_episodes(folder: Path) -> list[Episode]:
     return newest_first(episodes)
 
 
-def save_episodes(folder: Path, episodes: list[Episode]) -> None:
-    """Write the store atomically."""
-    doc = {"format": _FORMAT, "episodes": [_to_json(e) for e in episodes]}
-    atomic_write(folder / STORE_NAME, (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode())
+def load_show_key(folder: Path) -> str | None:
+    """The key of the show files last written from this store (see ``publish.show_key``), if any."""
+    try:
+        with open(folder / STORE_NAME, encoding="utf-8") as handle:
+            doc = json.load(handle)
+    except (OSError, ValueError):
+        return None
+    key = doc.get("show_key") if isinstance(doc, dict) else None
+    return key if isinstance(key, str) else None
+
+
+def save_episodes(folder: Path, episodes: list[Episode], show_key: str | None = None) -> None:
+    """Write the store atomically (one line per episode, so long stores stay readable and diffable)."""
+    lines = [json.dumps(episode_to_json(e), ensure_ascii=False, separators=(",", ":")) for e in episodes]
+    head = json.dumps({"format": _FORMAT, "show_key": show_key})[:-1]
+    body = ",\n".join(lines)
+    atomic_write(folder / STORE_NAME, f'{head}, "episodes": [\n{body}\n]}}\n'.encode())
 
 
 def upsert(episodes: list[Episode], episode: Episode) -> tuple[list[Episode], Episode | None]:

@@ -4,7 +4,9 @@ An engine is created with its voice options (``get_engine("piper", voice="joe")`
 checks that it can run here and raises :class:`~audiobrief.errors.EngineUnavailable` naming the fix
 when it cannot. ``synthesize(text)`` yields PCM chunks; engines never resample or encode, that is
 :mod:`audiobrief.audio`'s job. ``fingerprint()`` names everything that changes the sound, so a
-segment's audio is a function of (fingerprint, text) and can be cached by it.
+segment's audio is a function of (fingerprint, text) and can be cached by it; it must be cheap
+(no model loading), since an unchanged rebuild computes it and synthesizes nothing. Engines must
+pickle, so that a process pool can run them.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ class TTSEngine(Protocol):
 
     name: ClassVar[str]
     description: ClassVar[str]
+    multithreaded: ClassVar[bool]
+    """True when one call already keeps every core busy (then segments are rendered one at a time)."""
 
     def fingerprint(self) -> str:
         """Everything that changes the sound: engine and version, voice, settings."""

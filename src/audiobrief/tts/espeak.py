@@ -18,6 +18,7 @@ class EspeakEngine:
 
     name: ClassVar[str] = "espeak"
     description: ClassVar[str] = "espeak-ng formant synthesis, offline"
+    multithreaded: ClassVar[bool] = False  # one espeak-ng process per call
 
     def __init__(self, voice: str = "en-us", rate_wpm: int = 165) -> None:
         binary = shutil.which("espeak-ng")

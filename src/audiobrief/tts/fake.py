@@ -5,8 +5,6 @@ Used by the test suite where exact timings matter, and by ``--engine fake`` for 
 
 from __future__ import annotations
 
-import math
-import struct
 from collections.abc import Iterator
 from typing import ClassVar
 
@@ -19,6 +17,7 @@ class FakeEngine:
 
     name: ClassVar[str] = "fake"
     description: ClassVar[str] = "test tones, exact timing"
+    multithreaded: ClassVar[bool] = False  # pure Python, one core
 
     def __init__(self, voice: str = "tone", ms_per_word: int = 400, sample_rate_hz: int = 22_050,
                  fail_on: str | None = None, silent: bool = False, amplitude: int = 8000) -> None:
@@ -47,6 +46,7 @@ class FakeEngine:
         words = max(1, len(text.split()))
         frames = words * self.ms_per_word * self.sample_rate_hz // 1000
         amplitude = 0 if self.silent else self.amplitude
-        step = 2 * math.pi * 440 / self.sample_rate_hz
-        pcm = struct.pack(f"<{frames}h", *(int(amplitude * math.sin(step * i)) for i in range(frames)))
-        yield AudioChunk(pcm, self.sample_rate_hz)
+        import numpy as np
+
+        tone = amplitude * np.sin(2 * np.pi * 440 / self.sample_rate_hz * np.arange(frames))
+        yield AudioChunk(tone.astype("<i2").tobytes(), self.sample_rate_hz)

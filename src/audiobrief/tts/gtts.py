@@ -24,6 +24,7 @@ class GttsEngine:
 
     name: ClassVar[str] = "gtts"
     description: ClassVar[str] = "Google Translate TTS via gTTS, needs internet"
+    multithreaded: ClassVar[bool] = False  # network-bound: calls overlap well
 
     def __init__(self, voice: str = "en", tld: str = "com", endpoint: str | None = None,
                  timeout_s: float = 10.0, check_network: bool = True) -> None:

@@ -1,0 +1,19 @@
+"""Stage 4: join spoken segments into an episode: pauses, chapters, loudness, one encode, tags.
+
+``timeline`` joins segments and times chapters and sentences on real sample positions;
+``loudness`` measures BS.1770 loudness and true peak in memory; ``master`` fits compressor, gain
+and a true-peak limiter to the target in one pass; ``encode`` encodes once and checks the result;
+``tags`` writes ID3 CHAP/CTOC (http://id3.org/id3v2-chapters-1.0) and MP4 metadata.
+"""
+
+from __future__ import annotations
+
+from .encode import decode_file, encode_episode
+from .loudness import Loudness
+from .tags import EpisodeTags
+from .timeline import Sounds, Timeline, build_timeline, chime, load_sounds
+
+__all__ = [
+    "EpisodeTags", "Loudness", "Sounds", "Timeline", "build_timeline", "chime", "decode_file", "encode_episode",
+    "load_sounds",
+]

@@ -1,0 +1,105 @@
+"""Small numpy signal-processing helpers, so mastering needs neither scipy nor an ffmpeg process.
+
+(``import scipy.signal`` alone takes 1.2-1.6 s on the 2-core machine; everything here together
+costs less than that on a whole episode.)
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    Floats = npt.NDArray[np.float64]
+
+__all__ = ["biquad_cascade_ir", "fft_filter", "interpolator", "resample", "sliding_min", "upsample"]
+
+
+def biquad_cascade_ir(sections: tuple[tuple[tuple[float, ...], tuple[float, ...]], ...], length: int) -> Floats:
+    """Impulse response (``length`` samples) of biquads ``((b, a), ...)`` in series."""
+    signal = [0.0] * length
+    signal[0] = 1.0
+    for b, a in sections:
+        out = [0.0] * length
+        x1 = x2 = y1 = y2 = 0.0
+        for i, x0 in enumerate(signal):
+            y0 = b[0] * x0 + b[1] * x1 + b[2] * x2 - a[1] * y1 - a[2] * y2
+            out[i] = y0
+            x2, x1, y2, y1 = x1, x0, y1, y0
+        signal = out
+    return np.asarray(signal)
+
+
+def fft_filter(x: Floats, h: Floats) -> Floats:
+    """``x`` filtered by the FIR ``h`` (same length as ``x``), by overlap-add FFT convolution."""
+    n = len(h)
+    size = max(1 << 14, 1 << (8 * n).bit_length())  # FFTs of 8-16 filter lengths: the fastest here
+    block = size - n + 1
+    spectrum = np.fft.rfft(h, size)
+    out = np.zeros(len(x) + n - 1)
+    for start in range(0, len(x), block):
+        piece = x[start:start + block]
+        y = np.fft.irfft(np.fft.rfft(piece, size) * spectrum, size)[: len(piece) + n - 1]
+        out[start:start + len(y)] += y
+    return out[: len(x)]
+
+
+@cache
+def interpolator(factor: int, taps_per_phase: int = 16) -> Floats:
+    """Polyphase interpolation filter for ``factor``x upsampling: a Kaiser-windowed sinc, shape (factor, taps)."""
+    half = taps_per_phase // 2
+    t = np.arange(-half * factor, half * factor) / factor  # in input samples
+    window = np.i0(8.0 * np.sqrt(np.clip(1 - (t / half) ** 2, 0, 1))) / np.i0(8.0)
+    h = np.sinc(t * 0.95) * window  # cut-off slightly under Nyquist
+    # phase p, tap q weighs x[n + half - q] for the output at n + p/factor
+    phases = h.reshape(taps_per_phase, factor).T
+    return phases / phases.sum(axis=1, keepdims=True)
+
+
+def upsample(x: Floats, factor: int) -> Floats:
+    """``x`` at ``factor`` times its rate (band-limited interpolation), as one flat array."""
+    if factor == 1:
+        return np.asarray(x, dtype=np.float64)
+    phases = interpolator(factor)
+    half = phases.shape[1] // 2
+    out = np.empty((len(x), factor))
+    for p in range(factor):
+        out[:, p] = np.convolve(x, phases[p], mode="full")[half: half + len(x)]
+    return out.reshape(-1)
+
+
+def resample(x: Floats, from_hz: int, to_hz: int) -> Floats:
+    """``x`` converted from ``from_hz`` to ``to_hz`` (integer ratios in numpy, others with pedalboard)."""
+    if from_hz == to_hz:
+        return np.asarray(x, dtype=np.float64)
+    if to_hz % from_hz == 0:
+        return upsample(x, to_hz // from_hz)
+    from pedalboard import Resample
+    from pedalboard.io import StreamResampler
+
+    resampler = StreamResampler(from_hz, to_hz, 1, Resample.Quality.WindowedSinc)
+    data = np.asarray(x, dtype=np.float32)[None, :]
+    y = np.concatenate([resampler.process(data), resampler.process(None)], axis=1)[0]
+    expected = math.floor(len(x) * to_hz / from_hz)
+    y = y[:expected]
+    return np.pad(y.astype(np.float64), (0, expected - len(y)))
+
+
+def sliding_min(x: Floats, radius: int) -> Floats:
+    """For each index, the minimum of ``x`` within ``radius`` on either side (van Herk/Gil-Werman)."""
+    if radius <= 0 or len(x) == 0:
+        return np.asarray(x, dtype=np.float64).copy()
+    width = 2 * radius + 1
+    padded = np.pad(np.asarray(x, dtype=np.float64), (radius, radius + (-(len(x) + 2 * radius)) % width),
+                    constant_values=np.inf)
+    blocks = padded.reshape(-1, width)
+    prefix = np.minimum.accumulate(blocks, axis=1).reshape(-1)
+    suffix = np.minimum.accumulate(blocks[:, ::-1], axis=1)[:, ::-1].reshape(-1)
+    # the window [i, i + width) spans the tail of one block and the head of the next
+    result = np.minimum(suffix[: len(x)], prefix[width - 1: width - 1 + len(x)])
+    return result

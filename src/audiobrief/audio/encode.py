@@ -1,0 +1,137 @@
+"""Mastering, one encode and one check: the episode file from a :class:`~.timeline.Timeline`.
+
+The timeline is mastered in memory (:func:`~.master.master`), resampled to the episode rate,
+encoded once (MP3 in-process with pedalboard's LAME: CBR with a LAME Info header; M4A with
+ffmpeg's AAC), tagged, and then decoded and measured once: a file that comes out silent, of the
+wrong length, or off the loudness target fails the build.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..config import AudioSettings
+from ..errors import AudioError
+from ..ffmpeg import run_ffmpeg
+from ..models import Chapter, EpisodeAudio
+from .dsp import resample
+from .loudness import Loudness, measure
+from .master import master
+from .tags import EpisodeTags, ffmetadata, tag_m4a, tag_mp3
+from .timeline import Timeline
+
+__all__ = ["decode_file", "encode_episode"]
+
+log = logging.getLogger(__name__)
+
+
+def _encode_mp3(samples: np.ndarray, path: Path, settings: AudioSettings) -> None:
+    from pedalboard.io import AudioFile
+
+    try:
+        with AudioFile(str(path), "w", settings.sample_rate_hz, 1,
+                       quality=f"{settings.bitrate_kbps} kbps") as handle:
+            handle.write(samples.astype(np.float32)[None, :])
+    except (ValueError, RuntimeError) as exc:
+        raise AudioError(f"encoding {path.name} as MP3 failed: {exc}") from exc
+
+
+def _encode_m4a(samples: np.ndarray, path: Path, settings: AudioSettings, tags: EpisodeTags,
+                chapters: tuple[Chapter, ...]) -> None:
+    pcm = np.clip(np.round(samples * 32768.0), -32768, 32767).astype("<i2").tobytes()
+    with tempfile.TemporaryDirectory(prefix="audiobrief-") as tmp:
+        meta = Path(tmp) / "chapters.txt"
+        meta.write_text(ffmetadata(tags, chapters), encoding="utf-8")
+        run_ffmpeg(["-loglevel", "error", "-f", "s16le", "-ar", str(settings.sample_rate_hz), "-ac", "1",
+                    "-i", "pipe:0", "-i", str(meta), "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1",
+                    "-b:a", f"{settings.bitrate_kbps}k", "-c:a", "aac", "-movflags", "+faststart", "-f", "mp4",
+                    str(path)], input_bytes=pcm, what="encoding the episode")
+
+
+def decode_file(path: Path) -> tuple[np.ndarray, int]:
+    """Decode an episode file to float samples (MP3 in-process, anything else through ffmpeg)."""
+    if path.suffix == ".mp3":
+        from pedalboard.io import AudioFile
+
+        with AudioFile(str(path)) as handle:
+            rate = int(handle.samplerate)
+            data = handle.read(handle.frames)
+        return np.asarray(data.mean(axis=0), dtype=np.float64), rate
+    proc = run_ffmpeg(["-loglevel", "error", "-i", str(path), "-f", "s16le", "-ac", "1", "pipe:1"],
+                      what="decoding the episode")
+    from mutagen import File
+
+    rate = int(File(str(path)).info.sample_rate)
+    return np.frombuffer(proc.stdout, dtype="<i2") / 32768.0, rate
+
+
+def encode_episode(timeline: Timeline, out_path: Path, settings: AudioSettings, tags: EpisodeTags) -> EpisodeAudio:
+    """Master to the loudness target, encode (MP3: CBR with a LAME Info header; or AAC in M4A), tag, check.
+
+    :param timeline: the joined audio (see :func:`~.timeline.build_timeline`).
+    :param out_path: where the file goes (written in place: the pipeline gives a temporary path);
+        its suffix should match ``settings.format``.
+    :param settings: format, bitrate, sample rate and loudness target.
+    :param tags: metadata; chapters go into ID3 CHAP/CTOC (MP3) or the MP4 chapter track and chpl box (M4A).
+    :returns: the episode file with its measured duration, size and loudness.
+    :raises AudioError: the file came out silent, off target or of the wrong length, or encoding failed.
+    """
+    samples = np.frombuffer(timeline.pcm, dtype="<i2") / 32768.0
+    mastered, _ = master(samples, timeline.sample_rate_hz, settings.target_lufs, settings.true_peak_dbtp)
+    mastered = resample(mastered, timeline.sample_rate_hz, settings.sample_rate_hz)
+    m4a = settings.format == "m4a"
+    if m4a:
+        _encode_m4a(mastered, out_path, settings, tags, timeline.chapters)
+    else:
+        _encode_mp3(mastered, out_path, settings)
+    del mastered
+    info: Any
+    if m4a:
+        from mutagen.mp4 import MP4
+
+        info = MP4(str(out_path)).info
+    else:
+        from mutagen.mp3 import MP3
+
+        info = MP3(str(out_path)).info
+    duration_ms = round(info.length * 1000)
+    if abs(duration_ms - timeline.duration_ms) > 100:
+        raise AudioError(
+            f"{out_path.name}: encoded duration {duration_ms} ms differs from the assembled "
+            f"{timeline.duration_ms} ms; the encode is broken"
+        )
+    last = timeline.chapters[-1]
+    chapters = timeline.chapters[:-1] + (Chapter(last.id, last.title, last.start_ms, duration_ms, last.url),)
+    decoded, rate = decode_file(out_path)
+    measured = measure(decoded, rate)
+    del decoded
+    loudness = Loudness(round(measured.integrated_lufs, 1), round(measured.true_peak_dbtp, 1))
+    if not loudness.integrated_lufs > -60:
+        raise AudioError(f"{out_path.name}: the encoded episode is silent ({loudness.integrated_lufs} LUFS)")
+    if abs(loudness.integrated_lufs - settings.target_lufs) > 1.0 or loudness.true_peak_dbtp > settings.true_peak_dbtp + 0.5:
+        raise AudioError(
+            f"{out_path.name}: measured {loudness.integrated_lufs} LUFS / {loudness.true_peak_dbtp} dBTP after "
+            f"encoding; the target is {settings.target_lufs} LUFS / {settings.true_peak_dbtp} dBTP"
+        )
+    if m4a:
+        tag_m4a(out_path, tags, loudness)
+    else:
+        tag_mp3(out_path, tags, chapters, duration_ms, loudness)
+    log.info("encoded %s: %.1f s, %.1f LUFS, %.1f dBTP", out_path.name, duration_ms / 1000,
+             loudness.integrated_lufs, loudness.true_peak_dbtp)
+    return EpisodeAudio(
+        path=out_path,
+        duration_ms=duration_ms,
+        size_bytes=out_path.stat().st_size,
+        sample_rate_hz=info.sample_rate,
+        bitrate_kbps=round(info.bitrate / 1000),
+        chapters=chapters,
+        sentences=timeline.sentences,
+        integrated_lufs=loudness.integrated_lufs,
+        true_peak_dbtp=loudness.true_peak_dbtp,
+    )

@@ -1,0 +1,197 @@
+"""Joining spoken segments into one timeline: pauses, cues and music, every chapter and sentence timed.
+
+Chapter and sentence times come from the real sample positions of the joined audio, so the
+chapters written to the file, the JSON chapters and the transcripts agree by construction.
+Segments arrive leveled (see :mod:`audiobrief.speech`); joining them is array concatenation.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..config import AudioSettings
+from ..errors import AudioError
+from ..ffmpeg import decode_to_pcm
+from ..models import Chapter, Script, Segment, SentenceTiming, SpokenSegment
+
+__all__ = ["Sounds", "Timeline", "build_timeline", "chime", "load_sounds"]
+
+_LEAD_IN_MS = 250  # some players clip the first moments of a file
+_TAIL_MS = 800
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """The joined episode audio before encoding, with everything timed on it."""
+
+    pcm: bytes
+    """Signed 16-bit mono PCM."""
+    sample_rate_hz: int
+    chapters: tuple[Chapter, ...]
+    sentences: tuple[SentenceTiming, ...]
+
+    @property
+    def duration_ms(self) -> int:
+        """Total length in milliseconds."""
+        return round((len(self.pcm) // 2) * 1000 / self.sample_rate_hz)
+
+
+def _resample(pcm: bytes, from_hz: int, to_hz: int) -> bytes:
+    if from_hz == to_hz:
+        return pcm
+    import numpy as np
+
+    from .dsp import resample
+
+    samples = resample(np.frombuffer(pcm, dtype="<i2") / 32768.0, from_hz, to_hz)
+    return bytes(np.clip(np.round(samples * 32768.0), -32768, 32767).astype("<i2").tobytes())
+
+
+def _silence(ms: int, rate_hz: int) -> bytes:
+    return b"\x00\x00" * (ms * rate_hz // 1000)
+
+
+def chime(rate_hz: int) -> bytes:
+    """A short two-note chime (generated, so nothing copyrighted ships): about 0.6 s."""
+    import array
+    import math
+
+    samples = array.array("h")
+    for freq, ms, start_ms in ((784.0, 420, 0), (1046.5, 460, 140)):
+        offset = start_ms * rate_hz // 1000
+        count = ms * rate_hz // 1000
+        while len(samples) < offset + count:
+            samples.append(0)
+        for i in range(count):
+            t = i / rate_hz
+            value = 0.22 * math.exp(-t * 7.0) * (math.sin(2 * math.pi * freq * t) + 0.3 * math.sin(4 * math.pi * freq * t))
+            samples[offset + i] = max(-32767, min(32767, samples[offset + i] + int(value * 32767)))
+    return samples.tobytes() if sys.byteorder == "little" else _byteswapped(samples)
+
+
+def _byteswapped(samples: Any) -> bytes:
+    samples.byteswap()
+    return bytes(samples.tobytes())
+
+
+@dataclass(frozen=True, slots=True)
+class Sounds:
+    """Non-speech audio for the episode, as PCM at the timeline's rate (empty bytes: none)."""
+
+    cue: bytes = b""
+    intro: bytes = b""
+    outro: bytes = b""
+    bed: bytes = b""
+
+
+def load_sounds(settings: AudioSettings, rate_hz: int) -> Sounds:
+    """The cue, intro/outro music and music bed the settings ask for, decoded to ``rate_hz``."""
+
+    def decode(path: str | None) -> bytes:
+        if not path:
+            return b""
+        pcm = decode_to_pcm(Path(path).read_bytes(), rate_hz)
+        if not pcm:
+            raise AudioError(f"{path}: decodes to no audio; give a WAV, MP3 or other file ffmpeg reads")
+        return pcm
+
+    cue = b"" if settings.cue == "none" else chime(rate_hz) if settings.cue == "chime" else decode(settings.cue)
+    return Sounds(cue=cue, intro=decode(settings.intro_music), outro=decode(settings.outro_music),
+                  bed=decode(settings.music_bed))
+
+
+def _mix_bed(pcm: bytes, bed: bytes, rate_hz: int, start_frame: int, end_frame: int, gain_db: float) -> bytes:
+    from pydub import AudioSegment
+
+    length_ms = (end_frame - start_frame) * 1000 // rate_hz
+    music = AudioSegment(data=bed, sample_width=2, frame_rate=rate_hz, channels=1)
+    while len(music) < length_ms:
+        music += music
+    music = music[:length_ms].apply_gain(gain_db).fade_in(min(500, length_ms // 4)).fade_out(min(1500, length_ms // 2))
+    whole = AudioSegment(data=pcm, sample_width=2, frame_rate=rate_hz, channels=1)
+    return bytes(whole.overlay(music, position=start_frame * 1000 // rate_hz).raw_data)
+
+
+def build_timeline(script: Script, spoken: tuple[SpokenSegment, ...], settings: AudioSettings,
+                   sounds: Sounds | None = None) -> Timeline:
+    """Join the spoken segments with pauses, cues and music, and time every chapter and sentence.
+
+    Pauses: ``sentence_pause_ms`` between sentences, ``segment_pause_ms`` between segments of one
+    chapter, ``section_pause_ms`` between chapters, with the cue in the middle of the pause before
+    each narrative chapter. Segments come leveled from the speech stage. A chapter
+    starts where its first words start (the pause and cue before it belong to the chapter before);
+    the first starts at 0.
+
+    :param script: the script the audio was spoken from (for chapter ids, titles and links).
+    :param spoken: one spoken segment per script segment, in order (stage 3).
+    :param settings: pause lengths, cue and music.
+    :param sounds: cue and music (default: the settings', see :func:`load_sounds`).
+    :returns: the joined PCM at the first segment's sample rate, chapters and sentence timings.
+    """
+    if len(spoken) != len(script.segments) or not spoken:
+        raise AudioError(f"{len(spoken)} spoken segments for a script of {len(script.segments)}")
+    rate = spoken[0].sample_rate_hz
+    if sounds is None:
+        sounds = load_sounds(settings, rate)
+    parts: list[bytes] = []
+    frames = 0
+    sentences: list[SentenceTiming] = []
+    chapter_starts: list[tuple[Segment, int]] = []  # (first segment, start frame)
+    previous: Segment | None = None
+
+    def add(pcm: bytes) -> None:
+        nonlocal frames
+        parts.append(pcm)
+        frames += len(pcm) // 2
+
+    def ms(frame: int) -> int:
+        return round(frame * 1000 / rate)
+
+    add(_silence(_LEAD_IN_MS, rate))
+    if sounds.intro:
+        add(sounds.intro)
+        add(_silence(settings.segment_pause_ms, rate))
+    for segment, speech in zip(script.segments, spoken, strict=True):
+        if speech.segment_id != segment.id:
+            raise AudioError(f"spoken segment {speech.segment_id} does not match script segment {segment.id}")
+        new_chapter = previous is None or segment.chapter_id != previous.chapter_id
+        if previous is not None and not new_chapter and previous.kind == segment.kind == "intro":
+            add(_silence(settings.sentence_pause_ms, rate))  # greeting and headline read as one paragraph
+        elif previous is not None and not new_chapter:
+            add(_silence(settings.segment_pause_ms, rate))
+        elif previous is not None and segment.kind == "narrative" and sounds.cue:
+            add(_silence(settings.section_pause_ms // 2, rate))
+            add(sounds.cue)
+            add(_silence(settings.section_pause_ms // 2, rate))
+        elif previous is not None:
+            add(_silence(settings.section_pause_ms, rate))
+        if new_chapter:
+            chapter_starts.append((segment, 0 if not chapter_starts else frames))
+        for i, (text, pcm) in enumerate(zip(speech.sentences, speech.pcm, strict=True)):
+            if i:
+                add(_silence(settings.sentence_pause_ms, rate))
+            start = frames
+            add(_resample(pcm, speech.sample_rate_hz, rate))
+            sentences.append(SentenceTiming(segment.id, segment.role, text, ms(start), ms(frames)))
+        previous = segment
+    if sounds.outro:
+        add(_silence(settings.segment_pause_ms, rate))
+        add(sounds.outro)
+    add(_silence(_TAIL_MS, rate))
+    pcm = b"".join(parts)
+    if sounds.bed and len(chapter_starts) > 1:
+        first_chapter = {seg.id for seg in script.segments if seg.chapter_id == chapter_starts[0][0].chapter_id}
+        intro_end = max(t.end_ms for t in sentences if t.segment_id in first_chapter)
+        pcm = _mix_bed(pcm, sounds.bed, rate, 0, (intro_end + 1000) * rate // 1000, settings.music_bed_gain_db)
+    end_ms = ms(frames)
+    chapters = tuple(
+        Chapter(seg.chapter_id, seg.chapter_title, ms(start),
+                ms(chapter_starts[i + 1][1]) if i + 1 < len(chapter_starts) else end_ms, seg.chapter_url)
+        for i, (seg, start) in enumerate(chapter_starts)
+    )
+    return Timeline(pcm, rate, chapters, tuple(sentences))
+
+
