@@ -40,6 +40,12 @@ needs_ffprobe = pytest.mark.skipif(not has_program("ffprobe"), reason="ffprobe n
 needs_espeak = pytest.mark.skipif(not has_program("espeak-ng"), reason="espeak-ng not installed")
 
 
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test gets its own segment cache: nothing is read from or left in the user's."""
+    monkeypatch.setenv("AUDIOBRIEF_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
 @pytest.fixture
 def seed_path() -> Path:
     return EXAMPLES / "seed-brief.txt"

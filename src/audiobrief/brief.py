@@ -602,6 +602,8 @@ def brief_from_mapping(data: Any, *, path: str | None = None, brief_id: str | No
 Parser = Callable[..., Brief]
 
 #: File suffix -> parser. Anything else is read as plain text.
+from .inputs import brief_paths  # noqa: E402  (re-exported: it used to live here)
+
 PARSERS: dict[str, Parser] = {
     ".json": parse_json_brief,
     ".yaml": parse_yaml_brief,
@@ -645,18 +647,3 @@ def load_brief(path: str | Path) -> Brief:
     return parser(_decode(data, str(p)), path=str(p))
 
 
-def brief_paths(paths: Iterable[str | Path]) -> list[Path]:
-    """Expand folders into the brief files they hold (by suffix, sorted); files pass through.
-
-    :raises BriefError: a folder holds no brief files.
-    """
-    result: list[Path] = []
-    for item in map(Path, paths):
-        if item.is_dir():
-            found = sorted(p for p in item.iterdir() if p.is_file() and p.suffix.lower() in PARSERS)
-            if not found:
-                raise BriefError(f"folder has no briefs ({', '.join(sorted(PARSERS))})", path=str(item))
-            result += found
-        else:
-            result.append(item)
-    return result

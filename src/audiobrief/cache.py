@@ -12,6 +12,7 @@ sentences, frames per sentence, SHA-256 of the samples), then signed 16-bit litt
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -90,10 +91,8 @@ class SegmentCache:
             path.unlink(missing_ok=True)
             self.misses += 1
             return None
-        try:
+        with contextlib.suppress(OSError):
             os.utime(path)  # last used, for prune --older-than
-        except OSError:
-            pass
         self.hits += 1
         return spoken
 

@@ -89,6 +89,77 @@ def cli(verbose: int, quiet: bool) -> None:
     logging.basicConfig(level=level, format="%(levelname)s: %(message)s", stream=sys.stderr)
 
 
+def _parse_age(value: str) -> float:
+    """``30d``, ``12h``, ``90m``, ``45s`` (or plain seconds) in seconds."""
+    import re
+
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*", value)
+    if not match:
+        raise click.BadParameter(f"{value!r} is not an age; use e.g. 30d, 12h, 90m")
+    unit = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[match.group(2)]
+    return float(match.group(1)) * unit
+
+
+def _cache(settings: Any, cache_dir: Path | None, no_cache: bool) -> Any:
+    from .cache import SegmentCache, default_cache_dir
+
+    if no_cache:
+        return None
+    return SegmentCache(cache_dir or settings.cache_dir or default_cache_dir())
+
+
+class _BuildDisplay:
+    """Progress of a build on stderr: a live bar on a terminal (rich), a few plain lines elsewhere."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.live = sys.stderr.isatty() and not quiet
+        self.progress: Any = None
+        self.task: Any = None
+
+    def __enter__(self) -> _BuildDisplay:
+        if self.live:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
+            self.progress = Progress(
+                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("segments"),
+                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), TextColumn("{task.fields[counts]}"),
+                console=Console(stderr=True), transient=True,
+            )
+            self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+    def __call__(self, event: Any) -> None:
+        if self.quiet:
+            return
+        counts = f"{event.cached} cached, {event.synthesized} synthesized"
+        if event.stage == "planned":
+            if self.progress is not None:
+                self.task = self.progress.add_task("Speaking", total=event.total, completed=event.done, counts=counts)
+            else:
+                click.echo(f"Speaking {event.total} segment(s), {event.cached} from the cache", err=True)
+        elif event.stage == "segment" and self.progress is not None and self.task is not None:
+            self.progress.update(self.task, completed=event.done, total=event.total, counts=counts)
+        elif event.stage == "mastering":
+            line = f"Mastering and encoding {event.brief_id}"
+            self.progress.console.print(line) if self.progress is not None else click.echo(line, err=True)
+        elif event.stage == "episode" and event.detail == "unchanged":
+            line = f"Unchanged: {event.brief_id} (nothing to synthesize or encode)"
+            self.progress.console.print(line) if self.progress is not None else click.echo(line, err=True)
+
+
 @cli.command()
 @click.argument("briefs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", default="output", show_default=True, type=click.Path(file_okay=False, path_type=Path),
@@ -98,47 +169,102 @@ def cli(verbose: int, quiet: bool) -> None:
               help="Public URL of the output folder, for enclosure links (default http://127.0.0.1:8000/).")
 @click.option("--keep", type=click.IntRange(min=1), metavar="N",
               help="Keep only the newest N episodes in the feed; older ones and their files are deleted.")
+@click.option("--digest", "digest", is_flag=True,
+              help="Make ONE episode reading every brief in turn (a daily digest) instead of one per brief.")
+@click.option("--title", "title", default="Daily briefing", show_default=True, metavar="TEXT",
+              help="The digest's title (with --digest).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), metavar="N",
+              help="Cores to synthesize on (default: all available).")
+@click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="Segment cache folder (default: [cache] dir, else the user's cache folder).")
+@click.option("--no-cache", is_flag=True, help="Synthesize every segment; read and write no cache.")
 @config_option
 @templates_option
 @date_option
 @_errors_to_exit_codes
 def build(briefs: tuple[Path, ...], out_dir: Path, engine: str | None, base_url: str | None, keep: int | None,
+          digest: bool, title: str, jobs: int | None, cache_dir: Path | None, no_cache: bool,
           config: Path | None, templates: Path | None, date: dt.datetime | None) -> None:
     """Build an episode from each BRIEF and update the feed in --out.
 
     A BRIEF is a .txt/.md page rendering, a .json or .yaml brief, or a folder of them.
+    Unchanged episodes are kept as they are (same bytes, same URL); speech comes from the segment
+    cache where it can, so an edit re-synthesizes only what changed.
 
     Writes the audio, transcripts and chapters, then episodes.json, feed.json (JSON Feed),
     alexa.json (Alexa flash briefing), index.html, and last feed.xml.
+
+    \b
+    Examples:
+      audiobrief build examples/seed-brief.txt --out output
+      audiobrief build briefs/ --out output --jobs 2
+      audiobrief build --digest briefs/*.txt --title "Morning briefing" --out output
     """
-    from .pipeline import ProgressEvent
     from .pipeline import build as run_build
     from .timefmt import hms
 
     settings = _settings(config, base_url)
     quiet = logging.getLogger().level >= logging.ERROR
-    live = sys.stderr.isatty()
-
-    def show(event: ProgressEvent) -> None:
-        if quiet:
-            return
-        if event.stage == "speaking" and event.done == 0:
-            click.echo(f"Speaking {event.brief_id} ({event.total} segments)", err=True)
-        elif event.stage == "speaking" and live:
-            click.echo(f"\r  [{event.done}/{event.total}] {event.detail:<16}", err=True,
-                       nl=event.done == event.total)
-        elif event.stage == "encoding":
-            click.echo(f"Mastering and encoding {event.brief_id}", err=True)
-
-    result = run_build(briefs, out_dir, settings, engine_name=engine, templates_dir=templates,
-                       published=date, keep=keep, progress=show)
+    with _BuildDisplay(quiet) as display:
+        result = run_build(briefs, out_dir, settings, engine_name=engine, templates_dir=templates,
+                           published=date, keep=keep, progress=display, cache=_cache(settings, cache_dir, no_cache),
+                           jobs=jobs, digest_title=title if digest else None)
+    if quiet:
+        return
     for episode in result.episodes:
         lufs = f", {episode.integrated_lufs:.1f} LUFS" if episode.integrated_lufs is not None else ""
+        state = " (unchanged)" if episode.brief_id in result.unchanged else ""
         click.echo(f"Episode: {result.out_dir / episode.audio_file} ({hms(episode.duration_ms)}, "
-                   f"{len(episode.chapters)} chapters{lufs})")
+                   f"{len(episode.chapters)} chapters{lufs}){state}")
+    if result.segments_cached or result.segments_synthesized:
+        click.echo(f"Speech:  {result.segments_synthesized} segment(s) synthesized, "
+                   f"{result.segments_cached} from the cache")
     click.echo(f"Feed:    {result.feed_path} ({result.feed_episode_count} episode(s)) -> "
                f"{settings.base_url.rstrip('/')}/feed.xml")
     click.echo(f"Site:    {result.out_dir / 'index.html'}   Serve it: audiobrief serve {result.out_dir}")
+
+
+@cli.group()
+def cache() -> None:
+    """The segment cache: speech already synthesized, reused by every build.
+
+    \b
+    Examples:
+      audiobrief cache info
+      audiobrief cache prune --older-than 30d
+    """
+
+
+cache_dir_option = click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+                                help="The cache folder (default: [cache] dir, else the user's cache folder).")
+
+
+@cache.command("info")
+@cache_dir_option
+@config_option
+@_errors_to_exit_codes
+def cache_info(cache_dir: Path | None, config: Path | None) -> None:
+    """Where the cache is, how many segments it holds, and their size and age."""
+    info = _cache(_settings(config), cache_dir, False).info()
+    size_mb = info.size_bytes / 1e6
+    click.echo(f"Cache:    {info.path}")
+    click.echo(f"Segments: {info.entries} ({size_mb:.1f} MB)")
+    if info.oldest_s is not None and info.newest_s is not None:
+        click.echo(f"Last use: newest {info.newest_s / 86400:.1f} days ago, oldest {info.oldest_s / 86400:.1f} days ago")
+
+
+@cache.command("prune")
+@click.option("--older-than", "older_than", metavar="AGE",
+              help="Only segments unused for AGE (e.g. 30d, 12h); default: every segment.")
+@cache_dir_option
+@config_option
+@_errors_to_exit_codes
+def cache_prune(older_than: str | None, cache_dir: Path | None, config: Path | None) -> None:
+    """Delete cached segments (those unused for --older-than AGE, or all)."""
+    age = _parse_age(older_than) if older_than is not None else None
+    segment_cache = _cache(_settings(config), cache_dir, False)
+    removed, freed = segment_cache.prune(age)
+    click.echo(f"Removed {removed} segment(s), {freed / 1e6:.1f} MB, from {segment_cache.root}")
 
 
 @cli.command()

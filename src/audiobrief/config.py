@@ -62,6 +62,8 @@ class Settings:
     voices: tuple[tuple[str, str], ...] = ()
     pronunciations: tuple[tuple[str, str], ...] = ()
     base_url: str = "http://127.0.0.1:8000/"
+    #: The segment cache's folder (``[cache] dir``); None: the user's cache folder.
+    cache_dir: Path | None = None
 
     def voice_for(self, role: str) -> str | None:
         """The configured voice for ``role`` (falling back to the host's), or None for the engine default."""
@@ -129,7 +131,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{p}: not valid TOML: {exc}") from exc
     settings = Settings()
-    unknown = sorted(set(data) - {"show", "audio", "engine", "voices", "pronunciations", "base_url"})
+    unknown = sorted(set(data) - {"show", "audio", "engine", "voices", "pronunciations", "base_url", "cache"})
     if unknown:
         raise ConfigError(f"{p}: unknown section(s): {', '.join(unknown)}")
     show = _build(Show, data.get("show", {}), p, "show")
@@ -147,8 +149,15 @@ def load_settings(path: str | Path | None = None) -> Settings:
     for name, table in (("engine", engine), ("voices", voices), ("pronunciations", pronunciations)):
         if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
             raise ConfigError(f"{p}: [{name}] must be a table of strings")
+    cache = data.get("cache", {})
+    if not isinstance(cache, dict) or set(cache) - {"dir"}:
+        raise ConfigError(f"{p}: [cache] takes one key, dir (the segment cache's folder)")
+    cache_dir = cache.get("dir")
+    if cache_dir is not None and not isinstance(cache_dir, str):
+        raise ConfigError(f"{p}: [cache] dir = {cache_dir!r}: expected a quoted string")
     return replace(
         settings,
+        cache_dir=(p.parent / Path(cache_dir).expanduser()) if cache_dir else None,
         show=show,
         audio=audio,
         engine=engine.get("name", settings.engine),

@@ -7,9 +7,9 @@ Data flows ``Brief -> Script -> SpokenSegment[] -> EpisodeAudio -> Transcripts -
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from collections.abc import Iterable
 from typing import Literal
 
 __all__ = [
@@ -225,6 +225,8 @@ class Episode:
     number: int = 1
     key: str | None = None
     """The plan's episode key (see :mod:`audiobrief.plan`): equal keys, identical episode."""
+    inputs_key: str | None = None
+    """Key of the files and settings the episode was built from (see :mod:`audiobrief.inputs`)."""
 
 
 @dataclass(frozen=True, slots=True)

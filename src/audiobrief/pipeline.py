@@ -22,23 +22,25 @@ import os
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import store
-from .brief import brief_paths as expand_brief_paths
-from .brief import load_brief
-from .cache import SegmentCache
 from .config import Settings
 from .errors import BriefError
+from .inputs import brief_paths as expand_brief_paths
+from .inputs import inputs_key
 from .models import Brief, Episode, Script
-from .plan import EPISODE_NAMESPACE, EpisodePlan, plan_digest, plan_episode
-from .publish import episode_files, retire, write_show
-from .script import render_script
-from .speech import RenderEvent, Renderer
+from .publish import episode_files, find_cover, retire, show_key, write_show
 from .tts import TTSEngine, get_engine
 
-__all__ = ["EPISODE_NAMESPACE", "BuildResult", "ProgressEvent", "build", "make_engines", "script_for"]
+if TYPE_CHECKING:
+    from .cache import SegmentCache
+    from .plan import EpisodePlan
+    from .speech import Renderer
+
+__all__ = ["BuildResult", "ProgressEvent", "build", "make_engines", "script_for"]
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +110,8 @@ def _published(brief: Brief, override: dt.datetime | None, previous: Episode | N
 def script_for(brief: Brief, settings: Settings, *, published: dt.datetime,
                templates_dir: str | Path | None = None) -> Script:
     """Stage 2 with the settings applied (used by ``audiobrief script``)."""
+    from .script import render_script
+
     return render_script(brief, settings.show, published=published, templates_dir=templates_dir,
                          pronunciations=dict(settings.pronunciations))
 
@@ -117,9 +121,30 @@ def _content_name(path: Path, stem: str) -> str:
     return f"{stem}-{digest}"
 
 
+def _in_place(episode: Episode | None, out: Path) -> bool:
+    return episode is not None and all((out / name).is_file() for name in episode_files(episode))
+
+
 def _unchanged(plan: EpisodePlan, previous: Episode | None, out: Path) -> bool:
-    return (previous is not None and previous.key == plan.key
-            and all((out / name).is_file() for name in episode_files(previous)))
+    return previous is not None and previous.key == plan.key and _in_place(previous, out)
+
+
+def _context(settings: Settings, fingerprints: Mapping[str, str], published: dt.datetime | None,
+             digest_title: str | None) -> str:
+    from . import __version__
+    from .plan import PLAN_VERSION
+
+    return repr((__version__, PLAN_VERSION, settings.show, settings.audio, settings.voices, settings.pronunciations,
+                 sorted(fingerprints.items()), published, digest_title))
+
+
+def _write_show_if_changed(out: Path, settings: Settings, episodes: list[Episode], keep: int | None) -> set[str]:
+    """Rewrite the show files only if what they are made from changed; returns files to retire."""
+    episodes[:], dropped = retire(episodes, keep)
+    cover = find_cover(out)
+    if dropped or not (out / "feed.xml").exists() or store.load_show_key(out) != show_key(settings, episodes, cover):
+        write_show(out, settings, episodes, image_file=cover)
+    return set().union(*(episode_files(e) for e in dropped))
 
 
 def _master(plan: EpisodePlan, renderer: Renderer, settings: Settings, tmp: Path, artwork: tuple[bytes, str],
@@ -199,12 +224,32 @@ def build(
     :returns: what was published.
     :raises AudiobriefError: any stage failed; nothing published before is changed.
     """
-    from .feed import build_feed
-
     notify = progress or (lambda event: None)
     jobs = jobs or len(os.sched_getaffinity(0))
-    build_feed(settings.show, [], settings.base_url, image_file=None)  # bad show metadata fails before synthesis
-    briefs = [load_brief(p) for p in expand_brief_paths(brief_paths)]
+    files = expand_brief_paths(brief_paths)
+    out = Path(out_dir)
+    active = dict(engines) if engines is not None else make_engines(settings, engine_name, jobs=jobs)
+    fingerprints = {role: engine.fingerprint() for role, engine in active.items()}
+    context = _context(settings, fingerprints, published, digest_title)
+    groups = [files] if digest_title is not None else [[f] for f in files]
+    input_keys = [inputs_key(group, templates_dir, context) for group in groups]
+
+    # 0. nothing changed: recognize every episode by its inputs, without parsing a brief
+    episodes = store.load_episodes(out) if (out / store.STORE_NAME).exists() else []
+    by_inputs = {e.inputs_key: e for e in episodes if e.inputs_key}
+    if episodes and all(k is not None and _in_place(by_inputs.get(k), out) for k in input_keys):
+        same = tuple(by_inputs[k] for k in input_keys if k is not None)
+        for episode in same:
+            notify(ProgressEvent("episode", episode.brief_id, detail="unchanged"))
+        for name in _write_show_if_changed(out, settings, episodes, keep):
+            (out / name).unlink(missing_ok=True)
+        return BuildResult(out, out / "feed.xml", same, len(episodes), tuple(e.brief_id for e in same))
+
+    from .brief import load_brief
+    from .plan import plan_digest, plan_episode
+    from .speech import Renderer, RenderEvent
+
+    briefs = [load_brief(p) for p in files]
     seen: dict[str, Brief] = {}
     for brief in briefs:
         if brief.id in seen:
@@ -214,11 +259,7 @@ def build(
                 path=brief.path,
             )
         seen[brief.id] = brief
-    out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    active = dict(engines) if engines is not None else make_engines(settings, engine_name, jobs=jobs)
-    fingerprints = {role: engine.fingerprint() for role, engine in active.items()}
-    episodes = store.load_episodes(out)
     by_id = {e.brief_id: e for e in episodes}
 
     # 1. plan
@@ -229,11 +270,19 @@ def build(
     else:
         plans = [plan_episode(b, settings, fingerprints, published=_published(b, published, by_id.get(b.id)),
                               templates_dir=templates_dir) for b in briefs]
+    keys_of = {p.id: k for p, k in zip(plans, input_keys)}
     todo = [p for p in plans if not _unchanged(p, by_id.get(p.id), out)]
     unchanged = tuple(p.id for p in plans if p not in todo)
     for ident in unchanged:
         notify(ProgressEvent("episode", ident, detail="unchanged"))
+        if by_id[ident].inputs_key != keys_of[ident]:  # same episode from edited files: remember the new inputs
+            by_id[ident] = replace(by_id[ident], inputs_key=keys_of[ident])
+            episodes, _ = store.upsert(episodes, by_id[ident])
 
+    if todo:
+        from .feed import build_feed
+
+        build_feed(settings.show, [], settings.base_url, image_file=None)  # bad show metadata fails before synthesis
     built: dict[str, Episode] = {}
     retired: set[str] = set()
     cached = synthesized = 0
@@ -260,7 +309,8 @@ def build(
                     if previous is None:
                         number += 1
                     notify(ProgressEvent("mastering", plan.id, detail=plan.title))
-                    episode = _master(plan, renderer, settings, tmp, artwork, previous, number)
+                    episode = replace(_master(plan, renderer, settings, tmp, artwork, previous, number),
+                                      inputs_key=keys_of[plan.id])
                     episodes, replaced = store.upsert(episodes, episode)
                     if replaced is not None:
                         retired |= episode_files(replaced) - episode_files(episode)
@@ -281,15 +331,7 @@ def build(
     else:
         # Nothing to make: rewrite the show files only if what they are made from changed
         # (settings, base URL, --keep), so an unchanged rebuild leaves every byte as it was.
-        from .publish import find_cover, show_key
-
-        episodes, dropped = retire(episodes, keep)
-        for old in dropped:
-            retired |= episode_files(old)
-        cover = find_cover(out)
-        if (dropped or not (out / "feed.xml").exists()
-                or store.load_show_key(out) != show_key(settings, episodes, cover)):
-            write_show(out, settings, episodes, image_file=cover)
+        retired |= _write_show_if_changed(out, settings, episodes, keep)
     for name in retired - set().union(*(episode_files(e) for e in episodes)):
         (out / name).unlink(missing_ok=True)
     result_episodes = tuple(built.get(p.id) or by_id[p.id] for p in plans)

@@ -17,10 +17,7 @@ from pathlib import Path
 from . import store
 from .config import Settings
 from .errors import FeedError, PublishError
-from .feed import build_feed
-from .jsonfeeds import build_alexa_feed, build_json_feed
 from .models import Episode, newest_first
-from .site import render_site
 
 __all__ = ["episode_files", "find_cover", "publish_folder", "remove_episode", "retire", "show_key", "write_show"]
 
@@ -49,15 +46,19 @@ def find_cover(folder: Path) -> str | None:
 
 def show_key(settings: Settings, episodes: Sequence[Episode], image_file: str | None) -> str:
     """A key of everything the show files are made from: equal keys, identical files (but for build times)."""
-    from importlib.metadata import version
+    from . import __version__
 
-    doc = [version("audiobrief"), repr(settings.show), settings.base_url, image_file,
+    doc = [__version__, repr(settings.show), settings.base_url, image_file,
            [store.episode_to_json(e) for e in episodes]]
     return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def write_show(folder: Path, settings: Settings, episodes: Sequence[Episode], *, image_file: str | None) -> None:
     """Write the episode store, JSON Feed, Alexa feed, site, and last the RSS feed, each atomically."""
+    from .feed import build_feed
+    from .jsonfeeds import build_alexa_feed, build_json_feed
+    from .site import render_site
+
     episodes = list(episodes)
     rss = build_feed(settings.show, episodes, settings.base_url, image_file=image_file)  # validate first
     store.save_episodes(folder, episodes, show_key(settings, episodes, image_file))

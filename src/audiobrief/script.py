@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import TemplateError
-from .models import Brief, Script, Segment, SegmentKind, Show
+from .models import Brief, Script, Segment, Show
 from .speakable import speakable
 
 __all__ = ["TEMPLATE_KINDS", "make_environment", "render_digest_script", "render_script", "spoken_date"]

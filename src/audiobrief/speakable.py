@@ -105,9 +105,8 @@ def _money(match: re.Match[str]) -> str:
     return " ".join(words)
 
 
-_ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-         "sixteen seventeen eighteen nineteen").split()
-_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+_ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
+_TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 _MONTHS = "January February March April May June July August September October November December"
 _YEAR_CONTEXT = r"(?:in|since|of|by|until|till|from|to|year|between|and|during|before|after|around|circa|late|early|mid|" + (
     _MONTHS.replace(" ", "|") + r")"

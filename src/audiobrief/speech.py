@@ -152,6 +152,13 @@ class Renderer:
             self.progress(RenderEvent(segment_id, cached, self.cached + self.synthesized, self.total,
                                       self.cached, self.synthesized))
 
+    def _on_done(self, segment_id: str) -> Callable[[Future[SpokenSegment]], None]:
+        def done(future: Future[SpokenSegment]) -> None:
+            if not future.cancelled() and future.exception() is None:
+                self._event(segment_id, cached=False)
+
+        return done
+
     def submit(self, segments: Sequence[tuple[str, str, str, Sequence[str]]]) -> None:
         """Queue ``(key, segment id, role, sentences)`` items: cache hits are ready at once, misses go to the executor."""
         for key, segment_id, role, sentences in segments:
@@ -165,7 +172,7 @@ class Renderer:
                 continue
             engine = self.engines.get(role) or self.engines["host"]
             future = self.executor.submit(render_segment, engine, segment_id, tuple(sentences), self.level_dbfs)
-            future.add_done_callback(lambda f, sid=segment_id: None if f.exception() else self._event(sid, False))
+            future.add_done_callback(self._on_done(segment_id))
             self._futures[key] = future
 
     def result(self, key: str, segment_id: str) -> SpokenSegment:

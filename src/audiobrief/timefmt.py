@@ -5,8 +5,8 @@ from __future__ import annotations
 __all__ = ["hms", "npt", "srt_timestamp", "vtt_timestamp"]
 
 
-def _split(ms: int) -> tuple[int, int, int, int]:
-    ms = max(0, int(round(ms)))
+def _split(ms: float) -> tuple[int, int, int, int]:
+    ms = max(0, round(ms))
     hours, rest = divmod(ms, 3_600_000)
     minutes, rest = divmod(rest, 60_000)
     seconds, millis = divmod(rest, 1000)

@@ -8,12 +8,12 @@ and a true-peak limiter to the target in one pass; ``encode`` encodes once and c
 
 from __future__ import annotations
 
-from .encode import decode_file, encode_episode
+from .encode import encode_episode, measure_file
 from .loudness import Loudness
 from .tags import EpisodeTags
 from .timeline import Sounds, Timeline, build_timeline, chime, load_sounds
 
 __all__ = [
-    "EpisodeTags", "Loudness", "Sounds", "Timeline", "build_timeline", "chime", "decode_file", "encode_episode",
-    "load_sounds",
+    "EpisodeTags", "Loudness", "Sounds", "Timeline", "build_timeline", "chime", "encode_episode",
+    "load_sounds", "measure_file",
 ]

@@ -7,17 +7,20 @@ costs less than that on a whole episode.)
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 if TYPE_CHECKING:
     import numpy.typing as npt
 
-    Floats = npt.NDArray[np.float64]
+    Floats = npt.NDArray[Any]
 
-__all__ = ["biquad_cascade_ir", "fft_filter", "interpolator", "resample", "sliding_min", "upsample"]
+__all__ = [
+    "biquad_cascade_ir", "fft_filter", "interpolator", "resample", "sliding_min", "stream_resample", "upsample",
+]
 
 
 def biquad_cascade_ir(sections: tuple[tuple[tuple[float, ...], tuple[float, ...]], ...], length: int) -> Floats:
@@ -35,8 +38,9 @@ def biquad_cascade_ir(sections: tuple[tuple[tuple[float, ...], tuple[float, ...]
     return np.asarray(signal)
 
 
-def fft_filter(x: Floats, h: Floats) -> Floats:
-    """``x`` filtered by the FIR ``h`` (same length as ``x``), by overlap-add FFT convolution."""
+def fft_filter(x: Floats, h: Floats, *, full: bool = False) -> Floats:
+    """``x`` filtered by the FIR ``h`` by overlap-add FFT convolution: ``len(x)`` samples, or with
+    the filter's tail (``len(x) + len(h) - 1``) when ``full``."""
     n = len(h)
     size = max(1 << 14, 1 << (8 * n).bit_length())  # FFTs of 8-16 filter lengths: the fastest here
     block = size - n + 1
@@ -46,7 +50,7 @@ def fft_filter(x: Floats, h: Floats) -> Floats:
         piece = x[start:start + block]
         y = np.fft.irfft(np.fft.rfft(piece, size) * spectrum, size)[: len(piece) + n - 1]
         out[start:start + len(y)] += y
-    return out[: len(x)]
+    return out if full else out[: len(x)]
 
 
 @cache
@@ -57,8 +61,9 @@ def interpolator(factor: int, taps_per_phase: int = 16) -> Floats:
     window = np.i0(8.0 * np.sqrt(np.clip(1 - (t / half) ** 2, 0, 1))) / np.i0(8.0)
     h = np.sinc(t * 0.95) * window  # cut-off slightly under Nyquist
     # phase p, tap q weighs x[n + half - q] for the output at n + p/factor
-    phases = h.reshape(taps_per_phase, factor).T
-    return phases / phases.sum(axis=1, keepdims=True)
+    phases: Floats = h.reshape(taps_per_phase, factor).T
+    normalized: Floats = phases / phases.sum(axis=1, keepdims=True)
+    return normalized
 
 
 def upsample(x: Floats, factor: int) -> Floats:
@@ -88,6 +93,40 @@ def resample(x: Floats, from_hz: int, to_hz: int) -> Floats:
     expected = math.floor(len(x) * to_hz / from_hz)
     y = y[:expected]
     return np.pad(y.astype(np.float64), (0, expected - len(y)))
+
+
+def stream_resample(chunks: Iterator[Floats], from_hz: int, to_hz: int) -> Iterator[Floats]:
+    """Resample a stream of chunks (same output as :func:`resample` on the joined signal)."""
+    if from_hz == to_hz:
+        yield from chunks
+        return
+    if to_hz % from_hz == 0:
+        factor = to_hz // from_hz
+        margin = interpolator(factor).shape[1] // 2 + 1
+        buffer = np.zeros(margin)  # history before the first sample is silence
+        for chunk in chunks:
+            buffer = np.concatenate([buffer, chunk])
+            if len(buffer) <= 2 * margin:
+                continue
+            yield upsample(buffer, factor)[margin * factor: (len(buffer) - margin) * factor]
+            buffer = buffer[len(buffer) - 2 * margin:]
+        buffer = np.concatenate([buffer, np.zeros(margin)])
+        yield upsample(buffer, factor)[margin * factor: (len(buffer) - margin) * factor]
+        return
+    from pedalboard import Resample
+    from pedalboard.io import StreamResampler
+
+    resampler = StreamResampler(from_hz, to_hz, 1, Resample.Quality.WindowedSinc)
+    count = produced = 0
+    for chunk in chunks:
+        count += len(chunk)
+        out = resampler.process(np.asarray(chunk, dtype=np.float32)[None, :])[0].astype(np.float64)
+        produced += len(out)
+        yield out
+    expected = math.floor(count * to_hz / from_hz)
+    tail = resampler.process(None)[0].astype(np.float64)[: max(0, expected - produced)]
+    produced += len(tail)
+    yield np.pad(tail, (0, max(0, expected - produced)))
 
 
 def sliding_min(x: Floats, radius: int) -> Floats:

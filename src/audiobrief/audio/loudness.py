@@ -1,10 +1,12 @@
-"""Loudness and true peak measured on samples in memory (ITU-R BS.1770-4 / EBU R128).
+"""Loudness and true peak measured on samples in memory, chunk by chunk (ITU-R BS.1770-4 / EBU R128).
 
 Integrated loudness: K-weighting (the two biquads of BS.1770, derived for any sample rate with
 libebur128's formulas, applied as their impulse response by FFT convolution), mean square over
-400 ms blocks with 75 % overlap, then the absolute (-70 LUFS) and relative (-10 LU) gates.
-True peak: the signal oversampled four times. Agrees with ffmpeg's ``ebur128`` filter within
-0.1 LU / 0.1 dB (tested), without a process or a file.
+400 ms blocks with 75 % overlap, then the absolute (-70 LUFS) and relative (-10 LU) gates. The
+meter keeps the energy of every *grain* (a few dozen samples, dividing the 100 ms step exactly),
+so blocks are sums of grains and the mastering stage can ask "how loud with this gain curve?"
+without filtering again. True peak: the signal oversampled four times. Memory stays flat however
+long the episode: agrees with ffmpeg's ``ebur128`` within 0.1 LU / 0.1 dB (tested).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -21,15 +23,14 @@ from .dsp import biquad_cascade_ir, fft_filter, interpolator
 if TYPE_CHECKING:
     import numpy.typing as npt
 
-    Floats = npt.NDArray[np.float64]
+    Floats = npt.NDArray[Any]
 
-__all__ = [
-    "Loudness", "gated_loudness", "integrated_lufs", "k_weighted", "measure", "true_peak_dbtp", "true_peak_envelope",
-]
+__all__ = ["Loudness", "Meter", "gated_loudness", "grain_size", "integrated_lufs", "measure", "true_peak_dbtp"]
 
 _OVERSAMPLE = 4
 _BLOCK = 1024  # true peak is computed only in blocks loud enough to matter
-_MARGIN = 16
+_MARGIN = 8
+CHUNK = 1 << 17  # samples per chunk of work
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,24 +59,21 @@ def _k_weighting_ir(rate_hz: int) -> Floats:
     return biquad_cascade_ir((shelf, high), round(0.06 * rate_hz))
 
 
-def k_weighted(samples: Floats, rate_hz: int) -> Floats:
-    """``samples`` through the BS.1770 K-weighting filter."""
-    return fft_filter(np.asarray(samples, dtype=np.float64), _k_weighting_ir(rate_hz))
+def grain_size(rate_hz: int) -> int:
+    """The largest divisor of the 100 ms step up to 48 samples: grains tile the gating blocks exactly."""
+    step = round(0.1 * rate_hz)
+    return max(d for d in range(1, 49) if step % d == 0)
 
 
-def integrated_lufs(samples: Floats, rate_hz: int) -> float:
-    """Integrated loudness of mono ``samples`` (floats, full scale = 1.0) in LUFS; -inf for silence."""
-    return gated_loudness(k_weighted(samples, rate_hz), rate_hz)
-
-
-def gated_loudness(weighted: Floats, rate_hz: int) -> float:
-    """Integrated loudness of an already K-weighted signal (the gating half of :func:`integrated_lufs`)."""
-    block, step = round(0.4 * rate_hz), round(0.1 * rate_hz)
-    if len(weighted) < block:
+def gated_loudness(grain_energy: Floats, rate_hz: int) -> float:
+    """Integrated loudness from the K-weighted energy (sum of squares) of consecutive grains."""
+    step = round(0.1 * rate_hz)
+    per_step = step // grain_size(rate_hz)
+    steps = len(grain_energy) // per_step
+    if steps < 4:
         return float("-inf")
-    energy = np.concatenate(([0.0], np.cumsum(weighted * weighted)))
-    starts = np.arange(0, len(weighted) - block + 1, step)
-    power = np.maximum((energy[starts + block] - energy[starts]) / block, 0.0)
+    quarters = np.asarray(grain_energy[: steps * per_step], dtype=np.float64).reshape(steps, per_step).sum(axis=1)
+    power = np.maximum((quarters[:-3] + quarters[1:-2] + quarters[2:-1] + quarters[3:]) / (4 * step), 0.0)
     with np.errstate(divide="ignore"):
         levels = -0.691 + 10 * np.log10(power)
     gated = power[levels > -70.0]
@@ -86,49 +84,100 @@ def gated_loudness(weighted: Floats, rate_hz: int) -> float:
     return -0.691 + 10 * math.log10(float(kept.mean())) if len(kept) else float("-inf")
 
 
-def true_peak_envelope(samples: Floats, above: float | None = None) -> Floats:
-    """Per sample, the largest magnitude of the 4x oversampled signal at or just after it (linear).
+class Meter:
+    """Feed samples chunk by chunk; read grain energies, grain true peaks, loudness and true peak."""
 
-    Only blocks whose sample peak reaches half of ``above`` (default: the loudest sample) are
-    oversampled, since an inter-sample peak rarely exceeds the samples around it by 6 dB; elsewhere
-    the envelope is the sample magnitude.
-    """
-    x = np.asarray(samples, dtype=np.float64)
-    out = np.abs(x)
-    if not len(x):
+    def __init__(self, rate_hz: int) -> None:
+        self.rate_hz = rate_hz
+        self.grain = grain_size(rate_hz)
+        self._ir = _k_weighting_ir(rate_hz)
+        self._tail = np.zeros(len(self._ir) - 1)
+        self._rest = np.zeros(0)  # K-weighted samples not yet a whole grain
+        self._rest_peak = np.zeros(0)
+        self._history = np.zeros(0)  # samples before the pending ones, for inter-sample peaks
+        self._pending = np.zeros(0)  # samples whose envelope waits for look-ahead
+        self._loudest = 0.0
+        self._energy: list[Floats] = []
+        self._peaks: list[Floats] = []
+
+    def add(self, chunk: Floats) -> None:
+        """Measure the next ``chunk`` of samples (floats, full scale = 1.0)."""
+        x = np.asarray(chunk, dtype=np.float64)
+        if not len(x):
+            return
+        full = fft_filter(x, self._ir, full=True)
+        full[: len(self._tail)] += self._tail
+        weighted, self._tail = full[: len(x)], full[len(x):].copy()
+        self._energy_grains(weighted)
+        # Inter-sample peaks need a few samples of look-ahead: the envelope lags by _MARGIN samples.
+        self._pending = np.concatenate([self._pending, x])
+        ready = len(self._pending) - _MARGIN
+        if ready > 0:
+            context = np.concatenate([self._history, self._pending])
+            self._peak_grains(self._envelope(context, len(self._history), len(self._history) + ready))
+            self._history = self._pending[max(0, ready - _MARGIN):ready].copy()
+            self._pending = self._pending[ready:].copy()
+
+    def _energy_grains(self, weighted: Floats) -> None:
+        weighted = np.concatenate([self._rest, weighted])
+        whole = len(weighted) // self.grain * self.grain
+        self._energy.append((weighted[:whole] ** 2).reshape(-1, self.grain).sum(axis=1))
+        self._rest = weighted[whole:].copy()
+
+    def _peak_grains(self, envelope: Floats) -> None:
+        envelope = np.concatenate([self._rest_peak, envelope])
+        whole = len(envelope) // self.grain * self.grain
+        self._peaks.append(envelope[:whole].reshape(-1, self.grain).max(axis=1))
+        self._rest_peak = envelope[whole:].copy()
+
+    def _envelope(self, context: Floats, start: int, stop: int) -> Floats:
+        """Per sample of ``context[start:stop]``, the largest magnitude of the 4x oversampled signal there."""
+        out = np.abs(context[start:stop])
+        count = -(-len(out) // _BLOCK)
+        block_peaks = np.pad(out, (0, count * _BLOCK - len(out))).reshape(count, _BLOCK).max(axis=1)
+        self._loudest = max(self._loudest, float(block_peaks.max()))
+        phases = interpolator(_OVERSAMPLE)
+        half = phases.shape[1] // 2
+        for b in np.flatnonzero(block_peaks >= self._loudest / 2).tolist():
+            first, last = start + b * _BLOCK, min(stop, start + (b + 1) * _BLOCK)
+            lo, hi = max(0, first - _MARGIN), min(len(context), last + _MARGIN)
+            piece = context[lo:hi]
+            peak = out[first - start: last - start]
+            for p in range(1, _OVERSAMPLE):  # phase 0 falls on the samples themselves
+                between = np.convolve(piece, phases[p], mode="full")[half: half + len(piece)]
+                np.maximum(peak, np.abs(between[first - lo: last - lo]), out=peak)
         return out
-    count = -(-len(x) // _BLOCK)
-    block_peaks = np.pad(out, (0, count * _BLOCK - len(x))).reshape(count, _BLOCK).max(axis=1)
-    threshold = min(float(block_peaks.max()), above if above is not None else np.inf) / 2
-    loud = np.flatnonzero(block_peaks >= threshold)
-    # merge neighbouring loud blocks into runs, oversampling each run once
-    runs: list[tuple[int, int]] = []
-    for b in loud.tolist():
-        if runs and b <= runs[-1][1] + 1:
-            runs[-1] = (runs[-1][0], b)
-        else:
-            runs.append((b, b))
-    phases = interpolator(_OVERSAMPLE)
-    half = phases.shape[1] // 2
-    for first, last in runs:
-        start, stop = first * _BLOCK, min(len(x), (last + 1) * _BLOCK)
-        lo, hi = max(0, start - _MARGIN), min(len(x), stop + _MARGIN)
-        piece = x[lo:hi]
-        peak = out[start:stop]
-        for p in range(1, _OVERSAMPLE):  # phase 0 falls on the samples themselves
-            between = np.convolve(piece, phases[p], mode="full")[half: half + len(piece)]
-            np.maximum(peak, np.abs(between[start - lo: stop - lo]), out=peak)
-    return out
 
+    def grains(self) -> tuple[Floats, Floats]:
+        """(K-weighted energy, true-peak magnitude) of every grain so far, the last partial one included."""
+        if len(self._pending):  # the end of the signal: what follows is silence
+            context = np.concatenate([self._history, self._pending])
+            self._peak_grains(self._envelope(context, len(self._history), len(context)))
+            self._history, self._pending = np.zeros(0), np.zeros(0)
+        energy = [*self._energy, np.array([float((self._rest ** 2).sum())])] if len(self._rest) else self._energy
+        peaks = [*self._peaks, np.array([float(self._rest_peak.max())])] if len(self._rest_peak) else self._peaks
+        return (np.concatenate(energy) if energy else np.zeros(0), np.concatenate(peaks) if peaks else np.zeros(0))
 
-def true_peak_dbtp(samples: Floats) -> float:
-    """True peak of ``samples`` in dBTP (4x oversampling); -inf for silence."""
-    if len(samples) == 0:
-        return float("-inf")
-    peak = float(true_peak_envelope(samples).max())
-    return 20 * math.log10(peak) if peak > 0 else float("-inf")
+    def result(self) -> Loudness:
+        """Integrated loudness and true peak of everything added."""
+        energy, peaks = self.grains()
+        peak = float(peaks.max()) if len(peaks) else 0.0
+        return Loudness(gated_loudness(energy, self.rate_hz), 20 * math.log10(peak) if peak > 0 else float("-inf"))
 
 
 def measure(samples: Floats, rate_hz: int) -> Loudness:
     """Integrated loudness and true peak of ``samples``."""
-    return Loudness(integrated_lufs(samples, rate_hz), true_peak_dbtp(samples))
+    meter = Meter(rate_hz)
+    for start in range(0, len(samples), CHUNK):
+        meter.add(samples[start:start + CHUNK])
+    return meter.result()
+
+
+def integrated_lufs(samples: Floats, rate_hz: int) -> float:
+    """Integrated loudness of mono ``samples`` (floats, full scale = 1.0) in LUFS; -inf for silence."""
+    return measure(samples, rate_hz).integrated_lufs
+
+
+def true_peak_dbtp(samples: Floats) -> float:
+    """True peak of ``samples`` in dBTP (4x oversampling); -inf for silence."""
+    return measure(samples, 48_000).true_peak_dbtp

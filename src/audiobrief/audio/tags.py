@@ -30,7 +30,20 @@ def tag_mp3(path: Path, tags: EpisodeTags, chapters: tuple[Chapter, ...], durati
             loudness: Loudness) -> None:
     """Write the ID3v2.3 tag: metadata, measured loudness, cover art, and CHAP/CTOC chapters in time order."""
     from mutagen.id3 import (
-        APIC, CHAP, COMM, CTOC, TALB, TCON, TDRC, TIT2, TLAN, TLEN, TPE1, TXXX, WXXX, CTOCFlags,
+        APIC,
+        CHAP,
+        COMM,
+        CTOC,
+        TALB,
+        TCON,
+        TDRC,
+        TIT2,
+        TLAN,
+        TLEN,
+        TPE1,
+        TXXX,
+        WXXX,
+        CTOCFlags,
     )
 
     id3 = _ordered_id3()()
@@ -63,7 +76,7 @@ def _ordered_id3() -> type:
     from mutagen.id3 import ID3
     from mutagen.id3._tags import save_frame
 
-    class OrderedChaptersID3(ID3):  # type: ignore[misc]
+    class OrderedChaptersID3(ID3):
         """ID3 that writes CHAP frames last and in time order.
 
         mutagen sorts frames by size, and some readers (ffmpeg 5) list chapters in file order.

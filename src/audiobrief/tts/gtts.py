@@ -69,7 +69,7 @@ class GttsEngine:
 
         class _Client(gTTS):  # type: ignore[misc]
             def _prepare_requests(self) -> list[Any]:
-                requests = super()._prepare_requests()
+                requests: list[Any] = super()._prepare_requests()
                 if endpoint:
                     for request in requests:
                         path = urlsplit(request.url).path
