@@ -133,6 +133,21 @@ def test_real_end_to_end_build_with_the_default_voice(tmp_path: Path) -> None:
     words = len((out / mp3.with_suffix(".txt").name).read_text().split())
     wpm = words / (MP3(mp3).info.length / 60)
     assert 130 <= wpm <= 200, wpm
+    # an unchanged rebuild loads no model, synthesizes and encodes nothing; the bytes stay; and a
+    # build into another folder takes every segment from the cache, still without loading a model
+    from audiobrief.cache import SegmentCache, default_cache_dir
+    from audiobrief.config import Settings
+    from audiobrief.pipeline import build
+    from audiobrief.tts.piper import loaded_voices
+
+    audio = mp3.read_bytes()
+    again = build([EXAMPLES / "seed-brief.txt"], out, Settings(), cache=SegmentCache(default_cache_dir()))
+    assert again.unchanged == ("seed-brief",) and mp3.read_bytes() == audio and (out / "feed.xml").read_bytes() == feed_xml
+    elsewhere = build([EXAMPLES / "seed-brief.txt"], tmp_path / "other", Settings(),
+                      cache=SegmentCache(default_cache_dir()))
+    assert elsewhere.segments_synthesized == 0 and elsewhere.segments_cached == 12
+    assert elsewhere.episodes[0].audio_file == mp3.name, "same speech, same mastering: the same bytes"
+    assert loaded_voices() == 0
 
 
 @pytest.mark.parametrize(

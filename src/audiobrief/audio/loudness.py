@@ -87,7 +87,10 @@ def gated_loudness(grain_energy: Floats, rate_hz: int) -> float:
 class Meter:
     """Feed samples chunk by chunk; read grain energies, grain true peaks, loudness and true peak."""
 
-    def __init__(self, rate_hz: int) -> None:
+    def __init__(self, rate_hz: int, *, every_block: bool = False) -> None:
+        # A measurement may skip blocks under half the loudest (their inter-sample peaks cannot be
+        # the highest); a limiter may not: after its gain, a quiet block can become the loudest.
+        self.every_block = every_block
         self.rate_hz = rate_hz
         self.grain = grain_size(rate_hz)
         self._ir = _k_weighting_ir(rate_hz)
@@ -138,7 +141,8 @@ class Meter:
         self._loudest = max(self._loudest, float(block_peaks.max()))
         phases = interpolator(_OVERSAMPLE)
         half = phases.shape[1] // 2
-        for b in np.flatnonzero(block_peaks >= self._loudest / 2).tolist():
+        screen = 0.0 if self.every_block else self._loudest / 2
+        for b in np.flatnonzero(block_peaks >= screen).tolist():
             first, last = start + b * _BLOCK, min(stop, start + (b + 1) * _BLOCK)
             lo, hi = max(0, first - _MARGIN), min(len(context), last + _MARGIN)
             piece = context[lo:hi]

@@ -85,7 +85,7 @@ def plan_master(samples: Floats, rate_hz: int, target_lufs: float, true_peak_cei
     :raises AudioError: the input is silent, or the targets cannot be met together.
     """
     compressed = compress(samples, rate_hz)
-    meter = Meter(rate_hz)
+    meter = Meter(rate_hz, every_block=True)
     for start in range(0, len(compressed), CHUNK):
         meter.add(compressed[start:start + CHUNK])
     energy, peaks = meter.grains()
