@@ -147,13 +147,17 @@ def _write_show_if_changed(out: Path, settings: Settings, episodes: list[Episode
     return set().union(*(episode_files(e) for e in dropped))
 
 
-def _master(plan: EpisodePlan, renderer: Renderer, settings: Settings, tmp: Path, artwork: tuple[bytes, str],
+def _master(plan: EpisodePlan, renderer: Renderer, settings: Settings, tmp: Path, artwork: Callable[[], tuple[bytes, str]],
             previous: Episode | None, number: int) -> Episode:
     from .audio import EpisodeTags, build_timeline, encode_episode
     from .feed import render_digest_notes, render_show_notes
     from .transcript import write_transcripts
 
     spoken = tuple(renderer.result(s.key, s.segment.id) for s in plan.segments)
+    if renderer.idle():
+        # Speech is done: the model's memory is not needed while mastering (no new peak).
+        renderer.release_engines()
+    cover, mime = artwork()
     timeline = build_timeline(plan.script, spoken, settings.audio)
     del spoken
     suffix = f".{settings.audio.format}"
@@ -161,7 +165,7 @@ def _master(plan: EpisodePlan, renderer: Renderer, settings: Settings, tmp: Path
     tags = EpisodeTags(
         title=plan.title, show=settings.show.title, author=settings.show.author,
         date=plan.published.date().isoformat(), description=plan.summary or plan.title,
-        artwork=artwork[0], artwork_mime=artwork[1],
+        artwork=cover, artwork_mime=mime,
     )
     audio = encode_episode(timeline, draft, settings.audio, tags)
     del timeline
@@ -299,10 +303,14 @@ def build(
             notify(ProgressEvent("planned", total=renderer.total, done=renderer.cached, cached=renderer.cached))
             with tempfile.TemporaryDirectory(prefix=".build-", dir=out) as tmp_name:
                 tmp = Path(tmp_name)
+                from functools import cache as once
+
                 from .artwork import prepare_artwork
 
-                cover = prepare_artwork(settings.show.title, settings.show.image, tmp)
-                artwork = ((tmp / cover).read_bytes(), "image/png" if cover.endswith(".png") else "image/jpeg")
+                @once
+                def artwork() -> tuple[bytes, str]:
+                    name = prepare_artwork(settings.show.title, settings.show.image, tmp)
+                    return (tmp / name).read_bytes(), "image/png" if name.endswith(".png") else "image/jpeg"
                 number = max((e.number for e in episodes), default=0)
                 for plan in todo:
                     previous = by_id.get(plan.id)
@@ -324,7 +332,7 @@ def build(
                     retired |= episode_files(old)
                 for item in sorted(tmp.iterdir()):
                     os.replace(item, out / item.name)
-                write_show(out, settings, episodes, image_file=cover)
+                write_show(out, settings, episodes, image_file=find_cover(out))
         finally:
             renderer.close()
         cached, synthesized = renderer.cached, renderer.synthesized

@@ -13,7 +13,11 @@ from .feed import audio_mime
 from .models import Episode, Show, newest_first
 from .timefmt import hms
 
-__all__ = ["render_site"]
+__all__ = ["FULL_EPISODES", "render_site"]
+
+#: Episodes shown in full (player, chapters, notes, transcript); older ones are listed as links,
+#: so a show with years of episodes still has a page that loads.
+FULL_EPISODES = 50
 
 
 def render_site(show: Show, episodes: Sequence[Episode], folder: Path, *, image_file: str | None) -> bytes:
@@ -23,11 +27,13 @@ def render_site(show: Show, episodes: Sequence[Episode], folder: Path, *, image_
     env = jinja2.Environment(loader=jinja2.PackageLoader("audiobrief", "templates/site"),
                              autoescape=jinja2.select_autoescape(default=True), undefined=jinja2.StrictUndefined)
     env.filters["hms"] = hms
+    ordered = newest_first(episodes)
     items = []
-    for episode in newest_first(episodes):
+    for episode in ordered[:FULL_EPISODES]:
         transcript = ""
         if episode.transcripts and (folder / episode.transcripts.text).exists():
             transcript = (folder / episode.transcripts.text).read_text(encoding="utf-8")
         items.append({"episode": episode, "transcript": transcript, "mime": audio_mime(episode.audio_file)})
-    html = env.get_template("index.html.j2").render(show=show, items=items, image_file=image_file)
+    html = env.get_template("index.html.j2").render(show=show, items=items, older=ordered[FULL_EPISODES:],
+                                                    image_file=image_file)
     return html.encode("utf-8")

@@ -139,6 +139,7 @@ class Renderer:
                                           thread_name_prefix="audiobrief-speech")
         self.executor = executor
         self._futures: dict[str, Future[SpokenSegment]] = {}
+        self._wanted: dict[str, int] = {}  # results still to be collected per key
         self._ready: dict[str, SpokenSegment] = {}
         self._stored: set[str] = set()
         self.total = self.cached = self.synthesized = 0
@@ -162,6 +163,7 @@ class Renderer:
     def submit(self, segments: Sequence[tuple[str, str, str, Sequence[str]]]) -> None:
         """Queue ``(key, segment id, role, sentences)`` items: cache hits are ready at once, misses go to the executor."""
         for key, segment_id, role, sentences in segments:
+            self._wanted[key] = self._wanted.get(key, 0) + 1
             if key in self._futures or key in self._ready:
                 continue
             self.total += 1
@@ -187,9 +189,24 @@ class Renderer:
         if self.cache is not None and key in self._futures and key not in self._stored:
             self.cache.put(key, spoken)
             self._stored.add(key)
+        self._wanted[key] -= 1
+        if self._wanted[key] <= 0:  # nobody will ask again: let the audio go
+            self._ready.pop(key, None)
+            self._futures.pop(key, None)
         if spoken.segment_id != segment_id:
             spoken = SpokenSegment(segment_id, spoken.sentences, spoken.pcm, spoken.sample_rate_hz)
         return spoken
+
+    def idle(self) -> bool:
+        """Whether every synthesis submitted so far has finished."""
+        return all(future.done() for future in self._futures.values())
+
+    def release_engines(self) -> None:
+        """Let engines unload their models (those that can), once nothing more is to be synthesized."""
+        for engine in {id(e): e for e in self.engines.values()}.values():
+            release = getattr(engine, "release", None)
+            if callable(release):
+                release()
 
     def close(self) -> None:
         """Cancel what has not started and stop the executor this renderer created."""

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     Floats = npt.NDArray[Any]
 
 __all__ = [
-    "biquad_cascade_ir", "fft_filter", "interpolator", "resample", "sliding_min", "stream_resample", "upsample",
+    "between_peaks", "biquad_cascade_ir", "fft_filter", "interpolator", "resample", "sliding_min", "stream_resample", "upsample",
 ]
 
 
@@ -76,6 +76,16 @@ def upsample(x: Floats, factor: int) -> Floats:
     for p in range(factor):
         out[:, p] = np.convolve(x, phases[p], mode="full")[half: half + len(x)]
     return out.reshape(-1)
+
+
+def between_peaks(x: Floats, factor: int) -> Floats:
+    """Per sample of ``x``, the largest magnitude of the ``factor - 1`` interpolated values after it."""
+    phases = interpolator(factor)
+    half = phases.shape[1] // 2
+    out = np.zeros(len(x))
+    for p in range(1, factor):
+        np.maximum(out, np.abs(np.convolve(x, phases[p], mode="full")[half: half + len(x)]), out=out)
+    return out
 
 
 def resample(x: Floats, from_hz: int, to_hz: int) -> Floats:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .dsp import biquad_cascade_ir, fft_filter, interpolator
+from .dsp import between_peaks, biquad_cascade_ir, fft_filter
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -139,17 +139,19 @@ class Meter:
         count = -(-len(out) // _BLOCK)
         block_peaks = np.pad(out, (0, count * _BLOCK - len(out))).reshape(count, _BLOCK).max(axis=1)
         self._loudest = max(self._loudest, float(block_peaks.max()))
-        phases = interpolator(_OVERSAMPLE)
-        half = phases.shape[1] // 2
         screen = 0.0 if self.every_block else self._loudest / 2
+        runs: list[list[int]] = []  # consecutive loud blocks are oversampled in one go
         for b in np.flatnonzero(block_peaks >= screen).tolist():
-            first, last = start + b * _BLOCK, min(stop, start + (b + 1) * _BLOCK)
+            if runs and runs[-1][1] == b:
+                runs[-1][1] = b + 1
+            else:
+                runs.append([b, b + 1])
+        for b_first, b_last in runs:
+            first, last = start + b_first * _BLOCK, min(stop, start + b_last * _BLOCK)
             lo, hi = max(0, first - _MARGIN), min(len(context), last + _MARGIN)
-            piece = context[lo:hi]
             peak = out[first - start: last - start]
-            for p in range(1, _OVERSAMPLE):  # phase 0 falls on the samples themselves
-                between = np.convolve(piece, phases[p], mode="full")[half: half + len(piece)]
-                np.maximum(peak, np.abs(between[first - lo: last - lo]), out=peak)
+            # phase 0 falls on the samples themselves; the others lie between them
+            np.maximum(peak, between_peaks(context[lo:hi], _OVERSAMPLE)[first - lo: last - lo], out=peak)
         return out
 
     def grains(self) -> tuple[Floats, Floats]:
