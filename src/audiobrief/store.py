@@ -48,8 +48,11 @@ def _plain(value: Any) -> Any:
 
 def episode_to_json(episode: Episode) -> dict[str, Any]:
     """An episode as the store writes it (JSON-ready)."""
-    data: dict[str, Any] = _plain(episode)
+    data = {name: getattr(episode, name) for name in episode.__dataclass_fields__}
     data["published"] = episode.published.isoformat()
+    data["chapters"] = [{"id": c.id, "title": c.title, "start_ms": c.start_ms, "end_ms": c.end_ms, "url": c.url}
+                        for c in episode.chapters]
+    data["transcripts"] = _plain(episode.transcripts) if episode.transcripts else None
     return data
 
 

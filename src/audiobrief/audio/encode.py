@@ -35,13 +35,37 @@ log = logging.getLogger(__name__)
 _MP3_LOSS_LU = 0.4
 
 
+def _ahead(chunks: Iterator[np.ndarray], depth: int = 2) -> Iterator[np.ndarray]:
+    """``chunks``, produced by a helper thread ``depth`` ahead: mastering math overlaps the encoder."""
+    import queue
+    import threading
+
+    pipe: queue.Queue[np.ndarray | BaseException | None] = queue.Queue(maxsize=depth)
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                pipe.put(chunk)
+            pipe.put(None)
+        except BaseException as exc:  # handed to the consumer, which raises it
+            pipe.put(exc)
+
+    worker = threading.Thread(target=produce, name="audiobrief-master", daemon=True)
+    worker.start()
+    while (item := pipe.get()) is not None:
+        if isinstance(item, BaseException):
+            raise item
+        yield item
+    worker.join()
+
+
 def _encode_mp3(chunks: Iterator[np.ndarray], path: Path, settings: AudioSettings) -> None:
     from pedalboard.io import AudioFile
 
     try:
         with AudioFile(str(path), "w", settings.sample_rate_hz, 1,
                        quality=f"{settings.bitrate_kbps} kbps") as handle:
-            for chunk in chunks:
+            for chunk in _ahead(chunks):
                 handle.write(np.asarray(chunk, dtype=np.float32)[None, :])
     except (ValueError, RuntimeError) as exc:
         raise AudioError(f"encoding {path.name} as MP3 failed: {exc}") from exc
