@@ -88,7 +88,8 @@ def make_engines(settings: Settings, engine_name: str | None = None, *, jobs: in
     name = engine_name or settings.engine
     by_voice: dict[str | None, TTSEngine] = {}
     engines: dict[str, TTSEngine] = {}
-    options = {"threads": jobs} if name == "piper" and jobs else {}
+    # every core is onnxruntime's own default: set threads only to use fewer
+    options = {"threads": jobs} if name == "piper" and jobs and jobs < len(os.sched_getaffinity(0)) else {}
     for role in ROLES:
         voice = settings.voice_for(role)
         if voice not in by_voice:

@@ -40,17 +40,20 @@ def _bundled_model(name: str) -> Path:
 @functools.cache
 def _load_voice(model: Path, threads: int | None) -> Any:
     # Loading the ONNX model takes ~0.5 s and ~100 MB: once per process and thread count.
+    import json
+
     import onnxruntime
     from piper import PiperVoice
+    from piper.config import PiperConfig
 
     log.info("loading Piper voice %s", model.name)
-    voice = PiperVoice.load(model, config_path=f"{model}.json")
+    # PiperVoice.load would build a session with default options; build the one we need, once.
+    options = onnxruntime.SessionOptions()
     if threads is not None:
-        options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
-        voice.session = onnxruntime.InferenceSession(str(model), sess_options=options,
-                                                     providers=["CPUExecutionProvider"])
-    return voice
+    config = PiperConfig.from_dict(json.loads(Path(f"{model}.json").read_text(encoding="utf-8")))
+    session = onnxruntime.InferenceSession(str(model), sess_options=options, providers=["CPUExecutionProvider"])
+    return PiperVoice(config=config, session=session)
 
 
 def loaded_voices() -> int:
