@@ -148,6 +148,14 @@ def _write_show_if_changed(out: Path, settings: Settings, episodes: list[Episode
     return set().union(*(episode_files(e) for e in dropped))
 
 
+def _warm_up() -> None:
+    import importlib
+
+    for name in ("pedalboard", "pedalboard.io", "mutagen.id3", "mutagen.mp3", "audiobrief.audio",
+                 "audiobrief.feed", "audiobrief.transcript", "audiobrief.site", "audiobrief.jsonfeeds"):
+        importlib.import_module(name)
+
+
 def _master(plan: EpisodePlan, renderer: Renderer, settings: Settings, tmp: Path, artwork: Callable[[], tuple[bytes, str]],
             previous: Episode | None, number: int) -> Episode:
     from .audio import EpisodeTags, build_timeline, encode_episode
@@ -312,6 +320,11 @@ def build(
                 def artwork() -> tuple[bytes, str]:
                     name = prepare_artwork(settings.show.title, settings.show.image, tmp)
                     return (tmp / name).read_bytes(), "image/png" if name.endswith(".png") else "image/jpeg"
+                if not renderer.idle():
+                    # The main thread would only wait for speech: do the work that does not need
+                    # it now (artwork, loading the mastering and tagging code).
+                    artwork()
+                    _warm_up()
                 number = max((e.number for e in episodes), default=0)
                 for plan in todo:
                     previous = by_id.get(plan.id)
