@@ -312,3 +312,39 @@ def test_ffmpeg_is_not_needed_to_build_an_mp3(tmp_path: Path, monkeypatch) -> No
     _build([EXAMPLES / "seed-brief.txt"], tmp_path, None, _fake())
     assert not [c for c in calls if c and c[0] == find_ffmpeg()]
     assert shutil.which("ffprobe") is None or calls == []
+
+
+def test_speech_made_before_a_failure_is_kept_for_the_rerun(tmp_path: Path) -> None:
+    from audiobrief.errors import SynthesisError
+
+    cache = SegmentCache(tmp_path / "cache")
+    with pytest.raises(SynthesisError):
+        _build([EXAMPLES / "seed-brief.txt"], tmp_path / "show", cache, _fake(fail_on="pro-Russia narrative"), jobs=1)
+    kept = cache.info().entries
+    assert kept >= 9, "the intro, headline, facts, transition and first narrative were cached as they were spoken"
+    engine = _fake()
+    again = _build([EXAMPLES / "seed-brief.txt"], tmp_path / "show", cache, engine)
+    assert again.segments_cached == kept and again.segments_synthesized == 12 - kept
+
+
+def test_new_content_in_a_producer_sound_file_rebuilds_the_episode(tmp_path: Path) -> None:
+    import dataclasses
+    import wave
+
+    cue = tmp_path / "cue.wav"
+
+    def write_cue(amplitude: int) -> None:
+        with wave.open(str(cue), "wb") as handle:
+            handle.setnchannels(1)
+            handle.setsampwidth(2)
+            handle.setframerate(22050)
+            handle.writeframes(next(iter(FakeEngine(amplitude=amplitude).synthesize("ding"))).pcm)
+
+    write_cue(8000)
+    settings = Settings()
+    settings = dataclasses.replace(settings, audio=dataclasses.replace(settings.audio, cue=str(cue)))
+    engines = _engines(_fake())
+    first = build([EXAMPLES / "seed-brief.txt"], tmp_path / "show", settings, engines=engines, published=DATE)
+    write_cue(3000)  # same path, other sound
+    again = build([EXAMPLES / "seed-brief.txt"], tmp_path / "show", settings, engines=engines, published=DATE)
+    assert not again.unchanged and again.episodes[0].audio_file != first.episodes[0].audio_file

@@ -133,10 +133,18 @@ def _unchanged(plan: EpisodePlan, previous: Episode | None, out: Path) -> bool:
 def _context(settings: Settings, fingerprints: Mapping[str, str], published: dt.datetime | None,
              digest_title: str | None) -> str:
     from . import __version__
-    from .plan import PLAN_VERSION
+    from .plan import PLAN_VERSION, file_digest
 
+    files = [file_digest(settings.show.image)] + [
+        file_digest(getattr(settings.audio, name)) for name in ("cue", "intro_music", "outro_music", "music_bed")]
+    if digest_title is not None and published is None:
+        published = _digest_date(None)  # a digest of the same files on another day is another episode
     return repr((__version__, PLAN_VERSION, settings.show, settings.audio, settings.voices, settings.pronunciations,
-                 sorted(fingerprints.items()), published, digest_title))
+                 sorted(fingerprints.items()), published, digest_title, files))
+
+
+def _digest_date(published: dt.datetime | None) -> dt.datetime:
+    return published or dt.datetime.now(dt.UTC).replace(hour=6, minute=0, second=0, microsecond=0)
 
 
 def _write_show_if_changed(out: Path, settings: Settings, episodes: list[Episode], keep: int | None) -> set[str]:
@@ -277,7 +285,7 @@ def build(
 
     # 1. plan
     if digest_title is not None:
-        when = published or dt.datetime.now(dt.UTC).replace(hour=6, minute=0, second=0, microsecond=0)
+        when = _digest_date(published)
         plans = [plan_digest(briefs, settings, fingerprints, published=when, title=digest_title,
                              templates_dir=templates_dir)]
     else:

@@ -141,7 +141,6 @@ class Renderer:
         self._futures: dict[str, Future[SpokenSegment]] = {}
         self._wanted: dict[str, int] = {}  # results still to be collected per key
         self._ready: dict[str, SpokenSegment] = {}
-        self._stored: set[str] = set()
         self.total = self.cached = self.synthesized = 0
 
     def _event(self, segment_id: str, cached: bool) -> None:
@@ -153,9 +152,12 @@ class Renderer:
             self.progress(RenderEvent(segment_id, cached, self.cached + self.synthesized, self.total,
                                       self.cached, self.synthesized))
 
-    def _on_done(self, segment_id: str) -> Callable[[Future[SpokenSegment]], None]:
+    def _on_done(self, key: str, segment_id: str) -> Callable[[Future[SpokenSegment]], None]:
         def done(future: Future[SpokenSegment]) -> None:
             if not future.cancelled() and future.exception() is None:
+                # Stored as soon as it is spoken, so a build that fails or is killed later keeps it.
+                if self.cache is not None:
+                    self.cache.put(key, future.result())
                 self._event(segment_id, cached=False)
 
         return done
@@ -174,7 +176,7 @@ class Renderer:
                 continue
             engine = self.engines.get(role) or self.engines["host"]
             future = self.executor.submit(render_segment, engine, segment_id, tuple(sentences), self.level_dbfs)
-            future.add_done_callback(self._on_done(segment_id))
+            future.add_done_callback(self._on_done(key, segment_id))
             self._futures[key] = future
 
     def result(self, key: str, segment_id: str) -> SpokenSegment:
@@ -186,9 +188,6 @@ class Renderer:
         if spoken is None:
             spoken = self._futures[key].result()
             self._ready[key] = spoken
-        if self.cache is not None and key in self._futures and key not in self._stored:
-            self.cache.put(key, spoken)
-            self._stored.add(key)
         self._wanted[key] -= 1
         if self._wanted[key] <= 0:  # nobody will ask again: let the audio go
             self._ready.pop(key, None)
