@@ -348,3 +348,24 @@ def test_new_content_in_a_producer_sound_file_rebuilds_the_episode(tmp_path: Pat
     write_cue(3000)  # same path, other sound
     again = build([EXAMPLES / "seed-brief.txt"], tmp_path / "show", settings, engines=engines, published=DATE)
     assert not again.unchanged and again.episodes[0].audio_file != first.episodes[0].audio_file
+
+
+@given(st.text(min_size=1, max_size=60), st.text(max_size=200), st.text(min_size=1, max_size=40))
+def test_items_written_as_text_are_well_formed_and_round_trip(title: str, notes: str, chapter: str) -> None:
+    from lxml import etree
+
+    from audiobrief.feed import _xml_safe, build_feed
+    from audiobrief.models import Chapter, Episode, Show
+
+    if not _xml_safe(title).strip():
+        title = "x"
+    episode = Episode(guid="urn:uuid:1", brief_id="b", title=title, summary=notes, show_notes_html=notes,
+                      published=DATE, audio_file="b-1.mp3", size_bytes=10, duration_ms=1000,
+                      chapters=(Chapter("c", chapter, 0, 1000, "https://example.org/?a=1&b=\"2\""),))
+    xml = build_feed(Show(), [episode], "https://example.org/show/", image_file=None)
+    item = etree.fromstring(xml).find("channel/item")
+    assert item.findtext("title") == _xml_safe(title)[:255]
+    chapter_element = item.find("{http://podlove.org/simple-chapters}chapters")[0]
+    assert chapter_element.get("title") == _xml_safe(chapter)
+    assert chapter_element.get("href") == "https://example.org/?a=1&b=\"2\""
+    assert feedparser.parse(xml).bozo == 0

@@ -13,6 +13,7 @@ import html
 import re
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -58,6 +59,69 @@ def podcast_guid(feed_url: str) -> str:
     return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, bare))
 
 
+def _text(value: str) -> str:
+    # as lxml escapes text; a bare CR would otherwise be read back as LF
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+
+
+def _attr(value: str) -> str:
+    quoted = _text(value).replace('"', "&quot;").replace("\n", "&#10;").replace("\t", "&#9;")
+    return f'"{quoted}"'
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One feed item, written straight into the channel with lxml.
+
+    feedgen's entry API costs ~0.2 ms an item in setters and validation, which made a 1,000-episode
+    feed take 0.3 s; the channel is still built by feedgen and the items go in through this
+    extension, with the same tags in the same order as feedgen's entries plus ours, every value
+    escaped, and the result parsed (so it is well-formed or the build fails).
+    """
+
+    episode: Episode
+    base: str
+    link: str
+    explicit: bool
+
+    def xml(self) -> str:
+        """The ``<item>`` element as XML text (prefixes itunes, psc and podcast; every value escaped)."""
+        from email.utils import format_datetime
+
+        escape, quoteattr = _text, _attr
+        e, base = self.episode, self.base
+        parts = [
+            f"<item><title>{escape(_xml_safe(e.title)[:255])}</title><link>{escape(self.link)}</link>",
+            f"<description>{escape(_truncate_bytes(_xml_safe(e.show_notes_html), _MAX_DESCRIPTION_BYTES))}</description>",
+            f"<guid isPermaLink=\"false\">{escape(e.guid)}</guid>",
+            f"<enclosure url={quoteattr(_url(base, e.audio_file))} length=\"{int(e.size_bytes)}\" "
+            f"type={quoteattr(audio_mime(e.audio_file))}/>",
+            f"<pubDate>{format_datetime(e.published.astimezone(dt.UTC))}</pubDate>",
+            f"<itunes:duration>{round(e.duration_ms / 1000)}</itunes:duration>",
+            f"<itunes:summary>{escape(_truncate_bytes(_xml_safe(e.summary or e.title), _MAX_DESCRIPTION_BYTES))}"
+            "</itunes:summary>",
+            f"<itunes:explicit>{'true' if self.explicit else 'false'}</itunes:explicit>",
+            f"<itunes:episodeType>full</itunes:episodeType><itunes:episode>{int(e.number)}</itunes:episode>",
+        ]
+        if e.chapters:
+            parts.append('<psc:chapters version="1.2">')
+            for c in e.chapters:
+                href = f" href={quoteattr(c.url)}" if c.url else ""
+                parts.append(f"<psc:chapter start={quoteattr(npt(c.start_ms))} title={quoteattr(_xml_safe(c.title))}"
+                             f"{href}/>")
+            parts.append("</psc:chapters>")
+        if e.transcripts:
+            t = e.transcripts
+            parts.append(f"<podcast:chapters url={quoteattr(_url(base, t.chapters_json))} "
+                         'type="application/json+chapters"/>')
+            for name, mime, rel in ((t.vtt, "text/vtt", "captions"), (t.srt, "application/x-subrip", "captions"),
+                                    (t.text, "text/plain", None)):
+                extra = f' rel="{rel}"' if rel else ""
+                parts.append(f"<podcast:transcript url={quoteattr(_url(base, name))} type=\"{mime}\"{extra}/>")
+        parts.append("</item>")
+        return "".join(parts)
+
+
 class Podcast20Extension(BaseExtension):  # type: ignore[misc]
     """Channel-level tags feedgen lacks: podcast:guid/locked/txt, itunes:explicit true|false, itunes:type."""
 
@@ -67,6 +131,8 @@ class Podcast20Extension(BaseExtension):  # type: ignore[misc]
         self.txt: list[tuple[str, str]] = []
         self.explicit: bool | None = None
         self.show_type = "episodic"
+        self.items: list[Item] = []
+        """Items written by this extension, newest first (see :class:`Item`)."""
 
     def extend_ns(self) -> dict[str, str]:
         """Every namespace our feeds use, with its exact URI."""
@@ -89,6 +155,14 @@ class Podcast20Extension(BaseExtension):  # type: ignore[misc]
             element = xml_elem(f"{{{PODCAST_NS}}}txt", channel)
             element.set("purpose", purpose)
             element.text = text
+        if self.items:
+            # One parse of every item's escaped text: lxml's C parser makes the elements 5x faster
+            # than building them one SubElement at a time; a malformed item fails right here.
+            from lxml import etree
+
+            wrapper = (f'<items xmlns:itunes="{ITUNES_NS}" xmlns:psc="{PSC_NS}" xmlns:podcast="{PODCAST_NS}">'
+                       + "".join(item.xml() for item in self.items) + "</items>")
+            channel.extend(list(etree.fromstring(wrapper.encode("utf-8"))))
         return rss_feed
 
     def extend_atom(self, atom_feed: Any) -> Any:
@@ -318,26 +392,5 @@ def build_feed(show: Show, episodes: Sequence[Episode], base_url: str, *, image_
     fg.podcast20.txt = [("ai-content", "true")]
     if episodes:
         fg.lastBuildDate(max(e.published for e in episodes))
-    # feedgen emits items in reverse order of add_entry: add the oldest first.
-    for episode in reversed(newest_first(episodes)):
-        fe = fg.add_entry()
-        fe.guid(episode.guid, permalink=False)
-        fe.title(_xml_safe(episode.title)[:255])
-        fe.description(_truncate_bytes(_xml_safe(episode.show_notes_html), _MAX_DESCRIPTION_BYTES))
-        fe.link(href=link)
-        fe.enclosure(_url(base, episode.audio_file), str(episode.size_bytes), audio_mime(episode.audio_file))
-        fe.pubDate(episode.published.astimezone(dt.UTC))
-        fe.podcast.itunes_duration(str(round(episode.duration_ms / 1000)))
-        fe.podcast.itunes_summary(_truncate_bytes(_xml_safe(episode.summary or episode.title), _MAX_DESCRIPTION_BYTES))
-        fe.podcast20.explicit = show.explicit
-        fe.podcast20.episode_number = episode.number
-        fe.podcast20.psc_chapters = list(episode.chapters)
-        if episode.transcripts:
-            t = episode.transcripts
-            fe.podcast20.chapters_url = _url(base, t.chapters_json)
-            fe.podcast20.transcripts = [
-                (_url(base, t.vtt), "text/vtt", "captions"),
-                (_url(base, t.srt), "application/x-subrip", "captions"),
-                (_url(base, t.text), "text/plain", None),
-            ]
+    fg.podcast20.items = [Item(episode, base, link, show.explicit) for episode in newest_first(episodes)]
     return bytes(fg.rss_str(pretty=False, xml_declaration=True, encoding="UTF-8"))
