@@ -248,6 +248,20 @@ def _shorten(text: str, max_chars: int | None) -> str:
     return text[: max_chars].rsplit(" ", 1)[0].rstrip(",;:") + "..."
 
 
+def _chapter_list(chapters: Sequence[Chapter]) -> str:
+    rows = "".join(f"<li>{hms(c.start_ms)} {html.escape(c.title, quote=False)}</li>" for c in chapters)
+    return f"<p>Chapters:</p><ul>{rows}</ul>"
+
+
+def _fit(render: Any, attempts: Sequence[dict[str, Any]], limit_bytes: int, fallback: str) -> str:
+    """The first of ``attempts`` whose rendering fits in ``limit_bytes``, else a bare paragraph."""
+    for options in attempts:
+        notes = str(render(**options))
+        if len(notes.encode("utf-8")) <= limit_bytes:
+            return notes
+    return f"<p>{html.escape(_shorten(fallback, 200), quote=False)}</p>"
+
+
 def _show_notes(brief: Brief, chapters: Sequence[Chapter], *, item_chars: int | None, sources: bool,
                 chapter_list: bool) -> str:
     def e(text: str, limit: int | None = None) -> str:
@@ -276,9 +290,7 @@ def _show_notes(brief: Brief, chapters: Sequence[Chapter], *, item_chars: int | 
         )
         parts.append(f"<p>Sources:</p><ul>{items}</ul>")
     if chapter_list:
-        parts.append("<p>Chapters:</p><ul>")
-        parts += [f"<li>{hms(c.start_ms)} {e(c.title)}</li>" for c in chapters]
-        parts.append("</ul>")
+        parts.append(_chapter_list(chapters))
     parts.append("<p>Narrated by a synthetic voice from a written brief.</p>")
     return "".join(parts)
 
@@ -290,18 +302,13 @@ def render_show_notes(brief: Brief, chapters: Sequence[Chapter], limit_bytes: in
     chapter list, which apps show anyway, then the sources list), then its items are shortened
     at word boundaries; the HTML always stays whole.
     """
-    attempts = [
+    attempts: list[dict[str, Any]] = [
         {"item_chars": None, "sources": True, "chapter_list": True},
         {"item_chars": None, "sources": True, "chapter_list": False},
         {"item_chars": None, "sources": False, "chapter_list": False},
         *({"item_chars": n, "sources": False, "chapter_list": False} for n in (400, 250, 150, 80, 40)),
     ]
-    notes = ""
-    for options in attempts:
-        notes = _show_notes(brief, chapters, **options)  # type: ignore[arg-type]
-        if len(notes.encode("utf-8")) <= limit_bytes:
-            return notes
-    return f"<p>{html.escape(_shorten(brief.title, 200), quote=False)}</p>"
+    return _fit(lambda **options: _show_notes(brief, chapters, **options), attempts, limit_bytes, brief.title)
 
 
 def _digest_notes(title: str, briefs: Sequence[Brief], chapters: Sequence[Chapter], *, item_chars: int | None,
@@ -322,9 +329,7 @@ def _digest_notes(title: str, briefs: Sequence[Brief], chapters: Sequence[Chapte
         parts.append(f"<li>{e(brief.title)}.{about}{cited}</li>")
     parts.append("</ul>")
     if chapter_list:
-        parts.append("<p>Chapters:</p><ul>")
-        parts += [f"<li>{hms(c.start_ms)} {e(c.title)}</li>" for c in chapters]
-        parts.append("</ul>")
+        parts.append(_chapter_list(chapters))
     parts.append("<p>Narrated by a synthetic voice from written briefs.</p>")
     return "".join(parts)
 
@@ -332,18 +337,13 @@ def _digest_notes(title: str, briefs: Sequence[Brief], chapters: Sequence[Chapte
 def render_digest_notes(title: str, briefs: Sequence[Brief], chapters: Sequence[Chapter],
                         limit_bytes: int = _MAX_DESCRIPTION_BYTES) -> str:
     """Show notes of a digest: every story with its sources (and the chapters, when they fit)."""
-    attempts = [
+    attempts: list[dict[str, Any]] = [
         {"item_chars": None, "sources": True, "chapter_list": True},
         {"item_chars": None, "sources": True, "chapter_list": False},
         *({"item_chars": n, "sources": True, "chapter_list": False} for n in (300, 150, 60, 0)),
         {"item_chars": 0, "sources": False, "chapter_list": False},
     ]
-    notes = ""
-    for options in attempts:
-        notes = _digest_notes(title, briefs, chapters, **options)  # type: ignore[arg-type]
-        if len(notes.encode("utf-8")) <= limit_bytes:
-            return notes
-    return f"<p>{html.escape(_shorten(title, 200), quote=False)}</p>"
+    return _fit(lambda **options: _digest_notes(title, briefs, chapters, **options), attempts, limit_bytes, title)
 
 
 def build_feed(show: Show, episodes: Sequence[Episode], base_url: str, *, image_file: str | None) -> bytes:
