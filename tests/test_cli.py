@@ -183,3 +183,32 @@ def test_two_briefs_with_one_id_are_refused_before_synthesis(tmp_path: Path) -> 
     assert result.exit_code == 1
     assert "same id 'same'" in result.output and "rename one file" in result.output
     assert not (tmp_path / "out" / "feed.xml").exists()
+
+
+@pytest.mark.parametrize("out", ["/proc/sys/audiobrief-show", "/dev/null", "/dev/null/show"])
+def test_an_unusable_output_folder_is_one_line_not_a_traceback(out: str) -> None:
+    result = CliRunner().invoke(cli, ["build", str(EXAMPLES / "seed-brief.txt"), "--out", out, "--engine", "fake"])
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit), "handled, not crashed"
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith(f"Error: {out}:") and "--out" in line
+
+
+def test_a_base_url_that_is_not_a_url_string_is_a_config_error(tmp_path: Path) -> None:
+    config = tmp_path / "audiobrief.toml"
+    config.write_text("base_url = 123\n")
+    result = CliRunner().invoke(cli, ["build", str(EXAMPLES / "seed-brief.txt"), "--config", str(config),
+                                      "--engine", "fake", "--out", str(tmp_path / "show")])
+    assert result.exit_code == 1 and "base_url = 123: expected a quoted http:// or https:// URL" in result.output
+
+
+def test_serve_on_a_busy_port_says_so_in_one_line(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(cli, ["serve", str(tmp_path), "--port", str(port)])
+    assert result.exit_code == 1, result.output
+    assert f"cannot listen on 127.0.0.1:{port}" in result.output and "Traceback" not in result.output

@@ -321,7 +321,11 @@ def serve(folder: Path, host: str, port: int) -> None:
     """
     from .serve import make_server
 
-    server = make_server(folder, host, port)
+    try:
+        server = make_server(folder, host, port)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port} ({exc.strerror or exc}); "
+                                   "choose another --port, or stop what is using it") from exc
     address = f"http://{host}:{server.server_address[1]}/"
     click.echo(f"Serving {folder} at {address}  (feed: {address}feed.xml, page: {address}index.html)")
     if not (folder / "feed.xml").exists():

@@ -149,6 +149,9 @@ def load_settings(path: str | Path | None = None) -> Settings:
     for name, table in (("engine", engine), ("voices", voices), ("pronunciations", pronunciations)):
         if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
             raise ConfigError(f"{p}: [{name}] must be a table of strings")
+    base_url = data.get("base_url", settings.base_url)
+    if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
+        raise ConfigError(f"{p}: base_url = {base_url!r}: expected a quoted http:// or https:// URL")
     cache = data.get("cache", {})
     if not isinstance(cache, dict) or set(cache) - {"dir"}:
         raise ConfigError(f"{p}: [cache] takes one key, dir (the segment cache's folder)")
@@ -163,5 +166,5 @@ def load_settings(path: str | Path | None = None) -> Settings:
         engine=engine.get("name", settings.engine),
         voices=tuple(sorted(voices.items())),
         pronunciations=tuple(sorted(pronunciations.items())),
-        base_url=data.get("base_url", settings.base_url),
+        base_url=base_url,
     )

@@ -156,6 +156,21 @@ def _write_show_if_changed(out: Path, settings: Settings, episodes: list[Episode
     return set().union(*(episode_files(e) for e in dropped))
 
 
+def _prepare_folder(out: Path) -> None:
+    """Create the output folder, or say in one line why it cannot be used."""
+    from .errors import PublishError
+
+    if out.exists() and not out.is_dir():
+        raise PublishError(f"{out}: exists and is not a folder; choose another --out")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PublishError(f"{out}: cannot create the output folder ({exc.strerror or exc}); "
+                           "choose another --out") from exc
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise PublishError(f"{out}: the output folder is not writable; fix its permissions or choose another --out")
+
+
 def _warm_up() -> None:
     import importlib
 
@@ -280,7 +295,7 @@ def build(
                 path=brief.path,
             )
         seen[brief.id] = brief
-    out.mkdir(parents=True, exist_ok=True)
+    _prepare_folder(out)
     by_id = {e.brief_id: e for e in episodes}
 
     # 1. plan
