@@ -110,7 +110,8 @@ class SegmentCache:
                 Path(tmp).unlink(missing_ok=True)
                 raise
         except OSError as exc:
-            log.warning("cannot write the segment cache at %s (%s); continuing without it", self.root, exc)
+            log.warning("cannot write the segment cache at %s (%s); continuing without it "
+                        "(choose a writable folder with --cache DIR or [cache] dir)", self.root, exc)
 
     def _entries(self) -> Iterator[Path]:
         if self.root.is_dir():

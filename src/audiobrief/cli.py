@@ -153,11 +153,16 @@ class _BuildDisplay:
         elif event.stage == "segment" and self.progress is not None and self.task is not None:
             self.progress.update(self.task, completed=event.done, total=event.total, counts=counts)
         elif event.stage == "mastering":
-            line = f"Mastering and encoding {event.brief_id}"
-            self.progress.console.print(line) if self.progress is not None else click.echo(line, err=True)
+            self._say(f"Mastering and encoding {event.brief_id}")
         elif event.stage == "episode" and event.detail == "unchanged":
-            line = f"Unchanged: {event.brief_id} (nothing to synthesize or encode)"
-            self.progress.console.print(line) if self.progress is not None else click.echo(line, err=True)
+            self._say(f"Unchanged: {event.brief_id} (nothing to synthesize or encode)")
+
+    def _say(self, line: str) -> None:
+        # above the live bar when there is one, so the bar is not torn
+        if self.progress is not None:
+            self.progress.console.print(line)
+        else:
+            click.echo(line, err=True)
 
 
 @cli.command()

@@ -31,7 +31,9 @@ __all__ = [
     "Podcast20Extension",
     "audio_mime",
     "build_feed",
+    "folder_url",
     "podcast_guid",
+    "public_url",
     "render_digest_notes",
     "render_show_notes",
 ]
@@ -44,7 +46,13 @@ PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 _MAX_DESCRIPTION_BYTES = 4000
 
 
-def _url(base: str, name: str) -> str:
+def folder_url(base_url: str) -> str:
+    """``base_url`` with the trailing slash that makes it a folder."""
+    return base_url if base_url.endswith("/") else base_url + "/"
+
+
+def public_url(base: str, name: str) -> str:
+    """The public URL of file ``name`` in the folder published at ``base`` (see :func:`folder_url`)."""
     # Our file names are plain (slug, hash, suffix): joining needs no parsing (urljoin costs 5x).
     return base + quote(name, safe="/#")
 
@@ -94,7 +102,7 @@ class Item:
             f"<item><title>{escape(_xml_safe(e.title)[:255])}</title><link>{escape(self.link)}</link>",
             f"<description>{escape(_truncate_bytes(_xml_safe(e.show_notes_html), _MAX_DESCRIPTION_BYTES))}</description>",
             f"<guid isPermaLink=\"false\">{escape(e.guid)}</guid>",
-            f"<enclosure url={quoteattr(_url(base, e.audio_file))} length=\"{int(e.size_bytes)}\" "
+            f"<enclosure url={quoteattr(public_url(base, e.audio_file))} length=\"{int(e.size_bytes)}\" "
             f"type={quoteattr(audio_mime(e.audio_file))}/>",
             f"<pubDate>{format_datetime(e.published.astimezone(dt.UTC))}</pubDate>",
             f"<itunes:duration>{round(e.duration_ms / 1000)}</itunes:duration>",
@@ -112,12 +120,12 @@ class Item:
             parts.append("</psc:chapters>")
         if e.transcripts:
             t = e.transcripts
-            parts.append(f"<podcast:chapters url={quoteattr(_url(base, t.chapters_json))} "
+            parts.append(f"<podcast:chapters url={quoteattr(public_url(base, t.chapters_json))} "
                          'type="application/json+chapters"/>')
             for name, mime, rel in ((t.vtt, "text/vtt", "captions"), (t.srt, "application/x-subrip", "captions"),
                                     (t.text, "text/plain", None)):
                 extra = f' rel="{rel}"' if rel else ""
-                parts.append(f"<podcast:transcript url={quoteattr(_url(base, name))} type=\"{mime}\"{extra}/>")
+                parts.append(f"<podcast:transcript url={quoteattr(public_url(base, name))} type=\"{mime}\"{extra}/>")
         parts.append("</item>")
         return "".join(parts)
 
@@ -358,8 +366,8 @@ def build_feed(show: Show, episodes: Sequence[Episode], base_url: str, *, image_
     """
     if not base_url.startswith(("http://", "https://")):
         raise FeedError(f"base URL {base_url!r} must start with http:// or https:// (use --base-url)")
-    base = base_url if base_url.endswith("/") else base_url + "/"
-    feed_url = _url(base, "feed.xml")
+    base = folder_url(base_url)
+    feed_url = public_url(base, "feed.xml")
     link = show.link or base
     fg = FeedGenerator()
     fg.load_extension("podcast")
@@ -381,7 +389,7 @@ def build_feed(show: Show, episodes: Sequence[Episode], base_url: str, *, image_
             categories["sub"] = show.subcategory
         fg.podcast.itunes_category(categories)
         if image_file:
-            image_url = _url(base, image_file)
+            image_url = public_url(base, image_file)
             fg.podcast.itunes_image(image_url)
             fg.image(url=image_url, title=show.title[:255], link=link)
     except ValueError as exc:

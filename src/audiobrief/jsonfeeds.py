@@ -10,9 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
-from urllib.parse import quote
 
-from .feed import audio_mime
+from .feed import audio_mime, folder_url, public_url
 from .models import Episode, Show, newest_first
 
 __all__ = ["ALEXA_MAX_ITEMS", "build_alexa_feed", "build_json_feed"]
@@ -20,36 +19,27 @@ __all__ = ["ALEXA_MAX_ITEMS", "build_alexa_feed", "build_json_feed"]
 ALEXA_MAX_ITEMS = 5
 
 
-def _url(base: str, name: str) -> str:
-    # Our file names are plain (slug, hash, suffix): joining needs no parsing (urljoin costs 5x).
-    return base + quote(name, safe="/#")
-
-
-def _base(base_url: str) -> str:
-    return base_url if base_url.endswith("/") else base_url + "/"
-
-
 def build_json_feed(show: Show, episodes: Sequence[Episode], base_url: str, *, image_file: str | None) -> bytes:
     """JSON Feed 1.1 with each episode's audio as an attachment (newest first)."""
-    base = _base(base_url)
+    base = folder_url(base_url)
     doc: dict[str, object] = {
         "version": "https://jsonfeed.org/version/1.1",
         "title": show.title,
         "home_page_url": show.link or base,
-        "feed_url": _url(base, "feed.json"),
+        "feed_url": public_url(base, "feed.json"),
         "description": show.description,
         "authors": [{"name": show.author}],
         "language": show.language,
         "items": [
             {
                 "id": e.guid,
-                "url": _url(base, f"index.html#{e.brief_id}"),
+                "url": public_url(base, f"index.html#{e.brief_id}"),
                 "title": e.title,
                 "summary": e.summary or e.title,
                 "content_html": e.show_notes_html,
                 "date_published": e.published.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
                 "attachments": [{
-                    "url": _url(base, e.audio_file),
+                    "url": public_url(base, e.audio_file),
                     "mime_type": audio_mime(e.audio_file),
                     "size_in_bytes": e.size_bytes,
                     "duration_in_seconds": round(e.duration_ms / 1000),
@@ -60,13 +50,13 @@ def build_json_feed(show: Show, episodes: Sequence[Episode], base_url: str, *, i
         ],
     }
     if image_file:
-        doc["icon"] = _url(base, image_file)
+        doc["icon"] = public_url(base, image_file)
     return (json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n").encode()  # compact: it grows with the show
 
 
 def build_alexa_feed(show: Show, episodes: Sequence[Episode], base_url: str) -> bytes:
     """The Alexa flash briefing JSON feed: the newest one to five episodes as audio items."""
-    base = _base(base_url)
+    base = folder_url(base_url)
     newest = newest_first(episodes)[:ALEXA_MAX_ITEMS]
     items = [
         {
@@ -74,8 +64,8 @@ def build_alexa_feed(show: Show, episodes: Sequence[Episode], base_url: str) -> 
             "updateDate": e.published.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.0Z"),
             "titleText": e.title,
             "mainText": "",
-            "streamUrl": _url(base, e.audio_file),
-            "redirectionUrl": _url(base, f"index.html#{e.brief_id}"),
+            "streamUrl": public_url(base, e.audio_file),
+            "redirectionUrl": public_url(base, f"index.html#{e.brief_id}"),
         }
         for e in newest
     ]

@@ -364,19 +364,14 @@ def build(
                 # 4. publish: media first (the folder holds only what this build made), then the
                 # store, the other feeds and the site, the RSS feed last.
                 notify(ProgressEvent("publishing"))
-                episodes, dropped = retire(episodes, keep)
-                for old in dropped:
-                    retired |= episode_files(old)
                 for item in sorted(tmp.iterdir()):
                     os.replace(item, out / item.name)
-                write_show(out, settings, episodes, image_file=find_cover(out))
         finally:
             renderer.close()
         cached, synthesized = renderer.cached, renderer.synthesized
-    else:
-        # Nothing to make: rewrite the show files only if what they are made from changed
-        # (settings, base URL, --keep), so an unchanged rebuild leaves every byte as it was.
-        retired |= _write_show_if_changed(out, settings, episodes, keep)
+    # Show files are rewritten only if what they are made from changed (episodes, settings, base
+    # URL, --keep), so an unchanged rebuild leaves every byte as it was.
+    retired |= _write_show_if_changed(out, settings, episodes, keep)
     for name in retired - set().union(*(episode_files(e) for e in episodes)):
         (out / name).unlink(missing_ok=True)
     result_episodes = tuple(built.get(p.id) or by_id[p.id] for p in plans)

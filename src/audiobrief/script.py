@@ -146,11 +146,11 @@ def _story(brief: Brief, render: Any, *, prefix: str = "", story: str | None = N
 
     headline = "" if _repeats(brief.title.rstrip("."), _first_item(brief)) else brief.title
     summary = "" if _repeats(brief.summary, _first_item(brief)) else brief.summary
+    if story and not (headline or summary):
+        headline = brief.title  # a digest always says which story comes next
     opening_chapter = f"{prefix}intro" if not story else f"{prefix}story"
     segments: list[Segment] = []
-    text = render("headline", brief=brief, headline=headline, summary=summary) if (headline or summary or story) else ""
-    if story and not text.strip():
-        text = render("headline", brief=brief, headline=brief.title, summary="")
+    text = render("headline", brief=brief, headline=headline, summary=summary) if (headline or summary) else ""
     if text.strip():
         segments.append(Segment(f"{prefix}headline", "intro", "host", opening_chapter, story or brief.title, text))
     for i, fact in enumerate(brief.facts, start=1):

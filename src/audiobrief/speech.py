@@ -180,7 +180,9 @@ class Renderer:
             self._futures[key] = future
 
     def result(self, key: str, segment_id: str) -> SpokenSegment:
-        """The spoken segment for ``key`` (waiting for it), named ``segment_id``; stored in the cache once.
+        """The spoken segment for ``key`` (waiting for it), named ``segment_id``.
+
+        Synthesized segments reach the cache as soon as they are spoken (see :meth:`_on_done`).
 
         :raises SynthesisError: its synthesis failed.
         """

@@ -37,22 +37,14 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def _plain(value: Any) -> Any:
-    # dataclasses.asdict deep-copies everything; this is 5x faster for the store's shapes.
-    if hasattr(value, "__dataclass_fields__"):
-        return {name: _plain(getattr(value, name)) for name in value.__dataclass_fields__}
-    if isinstance(value, tuple | list):
-        return [_plain(v) for v in value]
-    return value
-
-
 def episode_to_json(episode: Episode) -> dict[str, Any]:
-    """An episode as the store writes it (JSON-ready)."""
+    """An episode as the store writes it (JSON-ready; by hand, since ``dataclasses.asdict`` deep-copies and was 5x slower)."""
     data = {name: getattr(episode, name) for name in episode.__dataclass_fields__}
     data["published"] = episode.published.isoformat()
     data["chapters"] = [{"id": c.id, "title": c.title, "start_ms": c.start_ms, "end_ms": c.end_ms, "url": c.url}
                         for c in episode.chapters]
-    data["transcripts"] = _plain(episode.transcripts) if episode.transcripts else None
+    t = episode.transcripts
+    data["transcripts"] = {"text": t.text, "vtt": t.vtt, "srt": t.srt, "chapters_json": t.chapters_json} if t else None
     return data
 
 

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     Floats = npt.NDArray[Any]
 
-__all__ = ["Loudness", "Meter", "gated_loudness", "grain_size", "integrated_lufs", "measure", "true_peak_dbtp"]
+__all__ = ["Loudness", "Meter", "gated_loudness", "grain_size", "measure"]
 
 _OVERSAMPLE = 4
 _BLOCK = 1024  # true peak is computed only in blocks loud enough to matter
@@ -177,13 +177,3 @@ def measure(samples: Floats, rate_hz: int) -> Loudness:
     for start in range(0, len(samples), CHUNK):
         meter.add(samples[start:start + CHUNK])
     return meter.result()
-
-
-def integrated_lufs(samples: Floats, rate_hz: int) -> float:
-    """Integrated loudness of mono ``samples`` (floats, full scale = 1.0) in LUFS; -inf for silence."""
-    return measure(samples, rate_hz).integrated_lufs
-
-
-def true_peak_dbtp(samples: Floats) -> float:
-    """True peak of ``samples`` in dBTP (4x oversampling); -inf for silence."""
-    return measure(samples, 48_000).true_peak_dbtp
