@@ -192,7 +192,7 @@ def test_rebuild_keeps_one_episode_and_guid_and_a_second_brief_adds_one(tmp_path
 def test_failed_build_leaves_the_published_show_untouched(tmp_path: Path) -> None:
     engine = FakeEngine()
     build([EXAMPLES / "seed-brief.txt"], tmp_path, Settings(), engines={"host": engine, "narrative": engine}, published=DATE)
-    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
     bad = FakeEngine(fail_on="TASS")
     with pytest.raises(AudiobriefError):
         build([EXAMPLES / "seed-brief.json"], tmp_path, Settings(), engines={"host": bad, "narrative": bad})
@@ -200,7 +200,7 @@ def test_failed_build_leaves_the_published_show_untouched(tmp_path: Path) -> Non
     broken.write_text("only a headline\n")
     with pytest.raises(BriefError):
         build([broken], tmp_path, Settings(), engines={"host": engine, "narrative": engine})
-    after = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.name != "broken.txt"}
+    after = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file() and p.name != "broken.txt"}
     assert after == before
     assert not list(tmp_path.glob(".build-*"))
 

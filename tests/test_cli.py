@@ -74,7 +74,7 @@ def test_unknown_engine_and_bad_config_are_clear(tmp_path: Path) -> None:
     config = tmp_path / "audiobrief.toml"
     config.write_text("[show]\ntitel = 'typo'\n")
     result = CliRunner().invoke(cli, ["script", str(EXAMPLES / "seed-brief.txt"), "--config", str(config)])
-    assert result.exit_code == 1 and "unknown key(s) in [show]: titel" in result.output
+    assert result.exit_code == 1 and "unknown key in [show]: titel; known keys: title," in result.output
 
 
 def test_engines_lists_piper_as_ready() -> None:

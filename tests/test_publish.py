@@ -250,8 +250,9 @@ def test_publish_copies_the_show_feed_last(served, tmp_path: Path) -> None:
     dest = tmp_path / "www"
     count = publish_folder(folder, dest)
     assert (dest / "feed.xml").read_bytes() == (folder / "feed.xml").read_bytes()
-    assert count == len([p for p in dest.iterdir()])
-    assert not (dest / "escape.txt").exists() and not list(dest.glob(".*"))
+    assert count == len([p for p in dest.iterdir() if not p.name.startswith(".")])
+    assert sorted(p.name for p in dest.iterdir() if p.name.startswith(".")) == [".audiobrief"]  # the lock, never served
+    assert not (dest / "escape.txt").exists() and [p.name for p in dest.glob(".*")] == [".audiobrief"]
     for episode in load_episodes(folder):
         assert (dest / episode.audio_file).stat().st_size == episode.size_bytes
     result = CliRunner().invoke(cli, ["publish", str(tmp_path / "nothing-built"), str(dest)])

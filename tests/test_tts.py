@@ -7,6 +7,8 @@ import json
 import socket
 import subprocess
 import threading
+import time
+from pathlib import Path
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
@@ -88,6 +90,11 @@ def _mp3_tone(seconds: float) -> bytes:
 
 @pytest.fixture
 def fake_google() -> Iterator[tuple[str, list[str]]]:
+    """A local server speaking gTTS's protocol; the text says how to misbehave.
+
+    ``FAIL`` answers 500, ``BUSY`` 429, ``STALL`` never answers in time, ``GARBAGE`` answers 200 with
+    junk, ``FLAKY`` fails twice with 503 and then answers; anything else gets 2.5 s of audio.
+    """
     audio = base64.b64encode(_mp3_tone(2.5)).decode()
     received: list[str] = []
 
@@ -95,12 +102,18 @@ def fake_google() -> Iterator[tuple[str, list[str]]]:
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"])).decode()
             rpc = json.loads(parse_qs(body)["f.req"][0])
-            received.append(json.loads(rpc[0][0][1])[0])
-            if "FAIL" in received[-1]:
-                self.send_response(500)
+            text = json.loads(rpc[0][0][1])[0]
+            received.append(text)
+            if "FAIL" in text or "BUSY" in text or ("FLAKY" in text and received.count(text) <= 2):
+                self.send_response(429 if "BUSY" in text else 503 if "FLAKY" in text else 500)
+                self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
-            payload = f')]}}\'\n\n123\n[["wrb.fr","jQ1olc","[\\"{audio}\\"]",null,null,null,"generic"]]\n'
+            if "STALL" in text:
+                time.sleep(1.5)  # the test's client gives up after 0.3 s
+                return
+            payload = (f')]}}\'\n\n123\n[["wrb.fr","jQ1olc","[\\"{audio}\\"]",null,null,null,"generic"]]\n'
+                       if "GARBAGE" not in text else ")]}'\n\n[[\"wrb.fr\",\"jQ1olc\",\"[\\\"bm90IGFuIG1wMw==\\\"]\"]]\n")
             self.send_response(200)
             self.send_header("Content-Type", "application/json; charset=utf-8")
             self.end_headers()
@@ -110,6 +123,7 @@ def fake_google() -> Iterator[tuple[str, list[str]]]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -128,11 +142,68 @@ def test_gtts_engine_against_a_local_google_protocol_server(fake_google) -> None
     assert engine.fingerprint().startswith("gtts/")
 
 
-def test_gtts_server_error_is_a_synthesis_error_with_the_offline_hint(fake_google) -> None:
-    endpoint, _ = fake_google
-    engine = get_engine("gtts", endpoint=endpoint)
-    with pytest.raises(SynthesisError, match="FAIL.*--engine piper"):
-        list(engine.synthesize("Please FAIL now."))
+def _impatient(endpoint: str, **options: object) -> TTSEngine:
+    return get_engine("gtts", endpoint=endpoint, timeout_s=0.3, attempts=3, max_total_s=5.0, **options)
+
+
+def test_gtts_retries_a_flaky_service_with_backoff_and_succeeds(fake_google, caplog) -> None:
+    endpoint, received = fake_google
+    engine = _impatient(endpoint)
+    assert _speech_seconds(engine, "A FLAKY service.") == pytest.approx(2.5, abs=0.1)
+    assert received == ["A FLAKY service."] * 3
+    assert "(attempt 1 of 3); trying again" in caplog.text and "(attempt 2 of 3); trying again" in caplog.text
+
+
+@pytest.mark.parametrize(("text", "reason"), [("Please FAIL now.", "500"), ("Too BUSY.", "429"),
+                                              ("A STALL here.", "Failed to connect")])
+def test_gtts_outage_is_engine_unavailable_after_bounded_retries(fake_google, text: str, reason: str) -> None:
+    endpoint, received = fake_google
+    engine = _impatient(endpoint)
+    started = time.monotonic()
+    with pytest.raises(EngineUnavailable, match=f"cannot reach Google's TTS service: {reason}.*after 3 attempt"
+                                                r".*--engine piper for offline speech.*fallback") as caught:
+        list(engine.synthesize(text))
+    assert received == [text] * 3
+    assert time.monotonic() - started < 5.0
+    assert "\n" not in str(caught.value)
+
+
+def test_gtts_total_time_is_bounded_even_with_many_attempts(fake_google) -> None:
+    endpoint, received = fake_google
+    engine = get_engine("gtts", endpoint=endpoint, timeout_s=0.3, attempts=20, max_total_s=1.0)
+    started = time.monotonic()
+    with pytest.raises(EngineUnavailable):
+        list(engine.synthesize("A STALL again."))
+    assert time.monotonic() - started < 3.0  # max_total_s plus at most one request in flight
+    assert 1 < len(received) < 20
+
+
+def test_gtts_garbage_is_a_synthesis_error_not_silence(fake_google) -> None:
+    endpoint, received = fake_google
+    with pytest.raises(SynthesisError, match="GARBAGE.*after 3 attempt"):
+        list(_impatient(endpoint).synthesize("Some GARBAGE please."))
+    assert len(received) == 3
+
+
+def test_a_build_falls_back_to_the_configured_engine_with_a_warning(fake_google, tmp_path: Path, caplog) -> None:
+    from dataclasses import replace
+
+    from audiobrief.config import EngineSettings, GttsOptions, Settings
+    from audiobrief.pipeline import build
+
+    endpoint, received = fake_google
+    brief = tmp_path / "b.json"
+    brief.write_text(json.dumps({"title": "Outage", "facts": ["The service will FAIL today."],
+                                 "narratives": [{"label": "Left narrative", "text": "It is fine."}]}))
+    gtts = GttsOptions(endpoint=endpoint, timeout_s=0.3, attempts=2, max_total_s=2.0)
+    settings = replace(Settings(), engine=EngineSettings(name="gtts", fallback="fake", gtts=gtts))
+    result = build([brief], tmp_path / "show", settings)
+    assert result.episodes[0].duration_ms > 1000
+    assert "speaking with the fallback engine 'fake' instead" in caplog.text
+    assert any("FAIL" in text for text in received)
+    without = replace(settings, engine=EngineSettings(name="gtts", gtts=gtts))
+    with pytest.raises(EngineUnavailable, match="cannot reach Google's TTS service"):
+        build([brief], tmp_path / "other", without)
 
 
 def test_gtts_offline_fails_at_creation_naming_the_alternatives() -> None:

@@ -17,11 +17,14 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import BriefError
 from .models import Brief, Fact, Narrative, Source
 from .speakable import repair_text
+
+if TYPE_CHECKING:
+    from .config import Limits
 
 __all__ = [
     "PARSERS",
@@ -629,21 +632,66 @@ def _decode(data: bytes, path: str) -> str:
         ) from exc
 
 
-def load_brief(path: str | Path) -> Brief:
+def load_brief(path: str | Path, *, limits: Limits | None = None) -> Brief:
     """Read and parse one brief file, choosing the parser by suffix.
 
-    :param path: a ``.txt`` (or other plain-text) or ``.json`` brief.
+    :param path: a ``.txt``/``.md`` (or other plain-text), ``.json`` or ``.yaml`` brief.
+    :param limits: the largest brief accepted (default: :class:`~audiobrief.config.Limits`' defaults).
     :returns: the parsed :class:`Brief`.
-    :raises BriefError: the file is missing, unreadable, not text, or has nothing usable.
+    :raises BriefError: the file is missing, unreadable, not text, too large, or has nothing usable.
     """
+    from .config import Limits
+
+    limits = limits or Limits()
     p = Path(path)
     try:
+        size = p.stat().st_size
+        if size > limits.max_brief_bytes:
+            raise BriefError(
+                f"is {size / 1e6:.1f} MB, more than the limit of {limits.max_brief_bytes / 1e6:g} MB; split it into "
+                "several briefs, or raise [limits] max_brief_bytes in audiobrief.toml", path=str(p))
         data = p.read_bytes()
     except FileNotFoundError as exc:
         raise BriefError("no such file; check the path", path=str(p)) from exc
+    except IsADirectoryError as exc:
+        raise BriefError("is a folder; give brief files, or the folder alone as the only kind of argument",
+                         path=str(p)) from exc
     except OSError as exc:
-        raise BriefError(f"cannot be read ({exc.strerror})", path=str(p)) from exc
+        raise BriefError(f"cannot be read ({exc.strerror or exc}); check its permissions", path=str(p)) from exc
     parser = PARSERS.get(p.suffix.lower(), parse_text_brief)
-    return parser(_decode(data, str(p)), path=str(p))
+    text = _decode(data, str(p))
+    if parser is parse_text_brief:
+        _check_lines(text, limits.max_line_chars, str(p))
+    brief = parser(text, path=str(p))
+    check_limits(brief, limits)
+    return brief
 
 
+def _check_lines(text: str, max_chars: int, path: str) -> None:
+    for number, line in enumerate(text.splitlines(), 1):
+        if len(line) > max_chars:
+            raise BriefError(
+                f"this line has {len(line)} characters, more than the limit of {max_chars}; break it into "
+                "paragraphs, or raise [limits] max_line_chars in audiobrief.toml", path=path, line=number)
+
+
+def check_limits(brief: Brief, limits: Limits) -> None:
+    """Refuse a brief with more items, words or longer fields than ``limits`` allow (naming the limit)."""
+    items = len(brief.facts) + len(brief.narratives)
+    if items > limits.max_items:
+        raise BriefError(
+            f"has {items} facts and narratives, more than the limit of {limits.max_items}; split it into several "
+            "briefs, or raise [limits] max_items in audiobrief.toml", path=brief.path)
+    texts = [("title", brief.title), ("summary", brief.summary),
+             *((f"facts[{i}]", f.text) for i, f in enumerate(brief.facts)),
+             *((f"narratives[{i}]", n.text) for i, n in enumerate(brief.narratives))]
+    words = sum(len(text.split()) for _, text in texts)
+    if words > limits.max_words:
+        raise BriefError(
+            f"has {words} words, more than the limit of {limits.max_words}; split it into several briefs, or raise "
+            "[limits] max_words in audiobrief.toml", path=brief.path)
+    for name, text in texts:
+        if len(text) > limits.max_line_chars:
+            raise BriefError(
+                f"field '{name}' has {len(text)} characters, more than the limit of {limits.max_line_chars}; "
+                "shorten it, or raise [limits] max_line_chars in audiobrief.toml", path=brief.path)

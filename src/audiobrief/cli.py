@@ -8,6 +8,7 @@ commands so that ``audiobrief --help`` stays instant.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import functools
 import json
 import logging
@@ -24,13 +25,40 @@ from .errors import AudiobriefError
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _os_message(exc: OSError) -> str:
+    """An OSError at the edges as one line naming the path and the fix."""
+    path = exc.filename or "a file"
+    reason = exc.strerror or str(exc)
+    perms = "check its permissions, or choose another path"
+    fixes = {
+        errno.EACCES: perms, errno.EPERM: perms, errno.ENOENT: "check the path",
+        errno.ENOTDIR: "a part of the path is a file, not a folder; choose another path",
+        errno.EISDIR: "it is a folder; give a file",
+        errno.ENOSPC: "the disk is full; free some space and run again (what was published before is intact)",
+        errno.EDQUOT: "the disk quota is exhausted; free some space and run again",
+        errno.EROFS: "the file system is read-only; choose another path",
+    }
+    return f"{path}: {reason}; {fixes.get(exc.errno or 0, 'check the path and try again')}"
+
+
 def _errors_to_exit_codes(func: F) -> F:
+    """Expected failures become one line and exit 1; a bug becomes one line too (its traceback with -vv)."""
+
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except AudiobriefError as exc:
             raise click.ClickException(str(exc)) from exc
+        except OSError as exc:
+            raise click.ClickException(_os_message(exc)) from exc
+        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            logging.getLogger("audiobrief").debug("internal error", exc_info=True)
+            raise click.ClickException(
+                f"internal error ({type(exc).__name__}: {exc}); this is a bug in audiobrief: run the command again "
+                "with -vv to see where, and report it") from exc
 
     return wrapper  # type: ignore[return-value]
 
@@ -171,7 +199,13 @@ class _BuildDisplay:
               help="Output folder; earlier episodes in it stay in the feed.")
 @click.option("--engine", "engine", help="TTS engine: piper (default, offline), espeak, gtts (online).")
 @click.option("--base-url", "base_url", metavar="URL",
-              help="Public URL of the output folder, for enclosure links (default http://127.0.0.1:8000/).")
+              help="Public URL of the output folder, for enclosure links. Recorded by the first build and "
+                   "reused after (default http://127.0.0.1:8000/); a different one is refused, see --move-to.")
+@click.option("--move-to", "move_to", metavar="URL",
+              help="Move a published show to a new base URL on purpose (the feed announces the new address).")
+@click.option("--no-wait", is_flag=True, help="Fail at once if another build is changing --out (default: wait for it).")
+@click.option("--max-minutes", type=click.FloatRange(min=0, min_open=True), metavar="N",
+              help="Refuse an episode whose estimated length passes N minutes (default: [limits] max_minutes, 120).")
 @click.option("--keep", type=click.IntRange(min=1), metavar="N",
               help="Keep only the newest N episodes in the feed; older ones and their files are deleted.")
 @click.option("--digest", "digest", is_flag=True,
@@ -187,8 +221,8 @@ class _BuildDisplay:
 @templates_option
 @date_option
 @_errors_to_exit_codes
-def build(briefs: tuple[Path, ...], out_dir: Path, engine: str | None, base_url: str | None, keep: int | None,
-          digest: bool, title: str, jobs: int | None, cache_dir: Path | None, no_cache: bool,
+def build(briefs: tuple[Path, ...], out_dir: Path, engine: str | None, base_url: str | None, move_to: str | None,
+          no_wait: bool, max_minutes: float | None, keep: int | None, digest: bool, title: str, jobs: int | None, cache_dir: Path | None, no_cache: bool,
           config: Path | None, templates: Path | None, date: dt.datetime | None) -> None:
     """Build an episode from each BRIEF and update the feed in --out.
 
@@ -205,15 +239,19 @@ def build(briefs: tuple[Path, ...], out_dir: Path, engine: str | None, base_url:
       audiobrief build briefs/ --out output --jobs 2
       audiobrief build --digest briefs/*.txt --title "Morning briefing" --out output
     """
+    from dataclasses import replace
+
     from .pipeline import build as run_build
     from .timefmt import hms
 
     settings = _settings(config, base_url)
+    if max_minutes is not None:
+        settings = replace(settings, limits=replace(settings.limits, max_minutes=max_minutes))
     quiet = logging.getLogger().level >= logging.ERROR
     with _BuildDisplay(quiet) as display:
         result = run_build(briefs, out_dir, settings, engine_name=engine, templates_dir=templates,
                            published=date, keep=keep, progress=display, cache=_cache(settings, cache_dir, no_cache),
-                           jobs=jobs, digest_title=title if digest else None)
+                           jobs=jobs, digest_title=title if digest else None, move_to=move_to, wait=not no_wait)
     if quiet:
         return
     for episode in result.episodes:
@@ -224,8 +262,7 @@ def build(briefs: tuple[Path, ...], out_dir: Path, engine: str | None, base_url:
     if result.segments_cached or result.segments_synthesized:
         click.echo(f"Speech:  {result.segments_synthesized} segment(s) synthesized, "
                    f"{result.segments_cached} from the cache")
-    click.echo(f"Feed:    {result.feed_path} ({result.feed_episode_count} episode(s)) -> "
-               f"{settings.base_url.rstrip('/')}/feed.xml")
+    click.echo(f"Feed:    {result.feed_path} ({result.feed_episode_count} episode(s)) -> {result.feed_url}")
     click.echo(f"Site:    {result.out_dir / 'index.html'}   Serve it: audiobrief serve {result.out_dir}")
 
 
@@ -301,6 +338,7 @@ def script(brief: Path, fmt: str, config: Path | None, templates: Path | None, d
 
 
 @cli.command()
+@_errors_to_exit_codes
 def engines() -> None:
     """List the TTS engines, their voices, and whether each can run here."""
     from .tts import engine_statuses
@@ -319,6 +357,7 @@ def engines() -> None:
 @click.argument("folder", default="output", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for the network).")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any free port).")
+@_errors_to_exit_codes
 def serve(folder: Path, host: str, port: int) -> None:
     """Serve FOLDER for podcast apps: byte ranges, HEAD, ETags, right MIME types, CORS; Ctrl-C stops.
 
@@ -370,8 +409,9 @@ def check(target: str, no_loudness: bool) -> None:
 @cli.command()
 @click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--no-wait", is_flag=True, help="Fail at once if a build or publish holds either folder.")
 @_errors_to_exit_codes
-def publish(source: Path, dest: Path) -> None:
+def publish(source: Path, dest: Path, no_wait: bool) -> None:
     """Copy the built show in SOURCE to DEST (a static host's folder), the feed last.
 
     Rebuild with --base-url set to DEST's public URL first. Or use rsync: sync everything but
@@ -379,7 +419,7 @@ def publish(source: Path, dest: Path) -> None:
     """
     from .publish import publish_folder
 
-    count = publish_folder(source, dest)
+    count = publish_folder(source, dest, wait=not no_wait)
     click.echo(f"Published {count} files to {dest}")
 
 
@@ -387,14 +427,18 @@ def publish(source: Path, dest: Path) -> None:
 @click.argument("guid")
 @click.option("--out", "out_dir", default="output", show_default=True, type=click.Path(file_okay=False, path_type=Path),
               help="The show folder.")
-@click.option("--base-url", "base_url", metavar="URL", help="Public URL of the folder (as used to build it).")
+@click.option("--base-url", "base_url", metavar="URL",
+              help="Public URL of the folder (default: the one recorded when it was built).")
+@click.option("--move-to", "move_to", metavar="URL", help="Move the show to a new base URL on purpose.")
+@click.option("--no-wait", is_flag=True, help="Fail at once if a build is changing the folder.")
 @config_option
 @_errors_to_exit_codes
-def remove(guid: str, out_dir: Path, base_url: str | None, config: Path | None) -> None:
+def remove(guid: str, out_dir: Path, base_url: str | None, move_to: str | None, no_wait: bool,
+           config: Path | None) -> None:
     """Withdraw episode GUID (or its brief id) from the feed and delete its files."""
-    from .publish import remove_episode
+    from .pipeline import remove as remove_episode
 
-    episode = remove_episode(out_dir, _settings(config, base_url), guid)
+    episode = remove_episode(out_dir, _settings(config, base_url), guid, move_to=move_to, wait=not no_wait)
     click.echo(f"Removed {episode.title!r} ({episode.guid}) from {out_dir / 'feed.xml'}")
 
 

@@ -1,12 +1,17 @@
-"""Settings from ``audiobrief.toml``: the show's metadata, voices per role, audio targets.
+"""Settings from ``audiobrief.toml``: one typed schema for the show, audio, engines, voices, limits.
 
-Every key is optional; a missing file means the defaults. Unknown keys are reported, not ignored,
-so a typo does not silently change nothing.
+Every key is optional; a missing file means the defaults. The frozen dataclasses below are the
+single definition of the file: :func:`load_settings` derives strict msgspec types from them, so an
+unknown key, a wrong type (``explicit = "no"``) or an out-of-range value is an error naming the
+file, the table and the key; nothing is silently ignored.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import tomllib
+import typing
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -15,7 +20,23 @@ from .errors import ConfigError
 from .models import Show
 from .standards import APPLE_CATEGORIES, LANGUAGE_CODE, is_apple_category
 
-__all__ = ["AudioSettings", "Settings", "load_settings"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "ROLES",
+    "AudioSettings",
+    "EngineSettings",
+    "EspeakOptions",
+    "GttsOptions",
+    "Limits",
+    "PiperOptions",
+    "Settings",
+    "load_settings",
+]
+
+#: Where a show is served when nothing says otherwise (``audiobrief serve``'s default address).
+DEFAULT_BASE_URL = "http://127.0.0.1:8000/"
+#: Who speaks: ``host`` reads intro, facts and outro; ``narrative`` the narratives.
+ROLES = ("host", "narrative")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +70,138 @@ class AudioSettings:
             raise ConfigError(f"[audio] bitrate_kbps = {self.bitrate_kbps}: use 32 to 320 (96 is typical for speech)")
         if self.true_peak_dbtp > 0 or not -40 <= self.target_lufs <= -5:
             raise ConfigError("[audio] target_lufs must be -40..-5 and true_peak_dbtp at most 0")
+        for name in ("sentence_pause_ms", "segment_pause_ms", "section_pause_ms"):
+            if not 0 <= getattr(self, name) <= 10_000:
+                raise ConfigError(f"[audio] {name} = {getattr(self, name)}: use 0 to 10000 (milliseconds)")
+
+
+def _in_range(table: str, name: str, value: float | None, low: float, high: float, hint: str = "") -> None:
+    if value is not None and not low <= value <= high:
+        raise ConfigError(f"[{table}] {name} = {value}: use {low:g} to {high:g}{hint}")
+
+
+@dataclass(frozen=True, slots=True)
+class PiperOptions:
+    """``[engine.piper]``: Piper's delivery. None keeps the voice model's own value."""
+
+    length_scale: float | None = None
+    """Above 1 speaks slower, below 1 faster."""
+    noise_scale: float | None = None
+    """Variation in the voice (0.667 is typical)."""
+    noise_w_scale: float | None = None
+    """Variation in phoneme lengths (0.8 is typical)."""
+    sentence_silence_s: float = 0.0
+    """Silence Piper adds after each sentence it finds, on top of ``[audio] sentence_pause_ms``."""
+
+    def __post_init__(self) -> None:
+        _in_range("engine.piper", "length_scale", self.length_scale, 0.25, 4.0, " (1.0 is the voice's pace)")
+        _in_range("engine.piper", "noise_scale", self.noise_scale, 0.0, 2.0)
+        _in_range("engine.piper", "noise_w_scale", self.noise_w_scale, 0.0, 2.0)
+        _in_range("engine.piper", "sentence_silence_s", self.sentence_silence_s, 0.0, 5.0, " seconds")
+
+
+@dataclass(frozen=True, slots=True)
+class EspeakOptions:
+    """``[engine.espeak]``: the espeak-ng voice (when ``[voices]`` names none) and its speed."""
+
+    voice: str = "en-us"
+    rate_wpm: int = 165
+
+    def __post_init__(self) -> None:
+        _in_range("engine.espeak", "rate_wpm", self.rate_wpm, 80, 450, " words a minute")
+
+
+@dataclass(frozen=True, slots=True)
+class GttsOptions:
+    """``[engine.gtts]``: Google's accent (``tld``), slow reading, and how hard to try when it fails."""
+
+    tld: str = "com"
+    slow: bool = False
+    timeout_s: float = 10.0
+    """Per request."""
+    attempts: int = 4
+    """Tries per segment, with exponential backoff and jitter between them."""
+    max_total_s: float = 60.0
+    """Upper bound on the time one segment may spend on retries."""
+    endpoint: str | None = None
+    """Replaces ``https://translate.google.<tld>`` (a proxy)."""
+
+    def __post_init__(self) -> None:
+        _in_range("engine.gtts", "timeout_s", self.timeout_s, 0.1, 120.0, " seconds")
+        _in_range("engine.gtts", "attempts", self.attempts, 1, 20)
+        _in_range("engine.gtts", "max_total_s", self.max_total_s, 0.1, 3600.0, " seconds")
+        if self.endpoint is not None and not self.endpoint.startswith(("http://", "https://")):
+            raise ConfigError(f"[engine.gtts] endpoint = {self.endpoint!r}: expected an http:// or https:// URL")
+
+
+@dataclass(frozen=True, slots=True)
+class EngineSettings:
+    """``[engine]``: which engine speaks, which one takes over when it cannot, and each one's options."""
+
+    name: str = "piper"
+    fallback: str | None = None
+    """Engine used, with a warning, when ``name`` cannot run or its service is unreachable."""
+    piper: PiperOptions = field(default_factory=PiperOptions)
+    espeak: EspeakOptions = field(default_factory=EspeakOptions)
+    gtts: GttsOptions = field(default_factory=GttsOptions)
+
+    def __post_init__(self) -> None:
+        from .tts import ENGINES
+
+        for key in ("name", "fallback"):
+            value = getattr(self, key)
+            if value is not None and value not in ENGINES:
+                raise ConfigError(f"[engine] {key} = {value!r}: choose one of {', '.join(sorted(ENGINES))}")
+        if self.fallback is not None and self.fallback == self.name:
+            raise ConfigError(f"[engine] fallback = {self.fallback!r} is the engine itself; name another one")
+
+    def options(self, name: str) -> dict[str, Any]:
+        """Constructor options for engine ``name`` from its table (empty for engines without one)."""
+        if name == "piper":
+            return dataclasses.asdict(self.piper)
+        if name == "espeak":
+            return {"rate_wpm": self.espeak.rate_wpm}
+        if name == "gtts":
+            return dataclasses.asdict(self.gtts)
+        return {}
+
+    def default_voice(self, name: str) -> str | None:
+        """The voice an engine uses when ``[voices]`` names none."""
+        return self.espeak.voice if name == "espeak" else None
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """``[limits]``: what a brief may be before it is refused (each with a clear error, before any synthesis)."""
+
+    max_brief_bytes: int = 1_000_000
+    max_items: int = 200
+    """Facts plus narratives."""
+    max_words: int = 20_000
+    max_line_chars: int = 10_000
+    """The longest line of a text brief, and the longest field of a JSON or YAML one."""
+    max_minutes: float = 120.0
+    """The longest episode, estimated from the script at 160 words a minute."""
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            if getattr(self, f.name) <= 0:
+                raise ConfigError(f"[limits] {f.name} = {getattr(self, f.name)}: must be above 0")
+
+
+@dataclass(frozen=True, slots=True)
+class Voices:
+    """``[voices]``: the engine's voice for each role (None: the engine's default)."""
+
+    host: str | None = None
+    narrative: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Cache:
+    """``[cache]``: the segment cache's folder (None: the user's cache folder)."""
+
+    dir: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,66 +210,146 @@ class Settings:
 
     show: Show = field(default_factory=Show)
     audio: AudioSettings = field(default_factory=AudioSettings)
-    engine: str = "piper"
+    engine: EngineSettings = field(default_factory=EngineSettings)
     #: role -> voice name for the engine (``host`` reads intro, facts, outro; ``narrative`` the narratives).
     voices: tuple[tuple[str, str], ...] = ()
     pronunciations: tuple[tuple[str, str], ...] = ()
-    base_url: str = "http://127.0.0.1:8000/"
+    #: The public URL of the output folder; None: the one the folder recorded, else DEFAULT_BASE_URL.
+    base_url: str | None = None
     #: The segment cache's folder (``[cache] dir``); None: the user's cache folder.
     cache_dir: Path | None = None
+    limits: Limits = field(default_factory=Limits)
 
     def voice_for(self, role: str) -> str | None:
         """The configured voice for ``role`` (falling back to the host's), or None for the engine default."""
         table = dict(self.voices)
         return table.get(role) or table.get("host")
 
-
-_SECTIONS = {"show": Show, "audio": AudioSettings}
-
-
-_TOML_TYPES = {bool: "true or false", int: "a whole number", float: "a number", str: "a quoted string"}
-
-
-def _check_type(value: Any, default: Any, where: str) -> None:
-    """Reject a value whose TOML type differs from the setting's (``explicit = "no"`` is not false)."""
-    expected = str if default is None or isinstance(default, Path) else type(default)
-    ok = isinstance(value, expected) and not (expected is int and isinstance(value, bool))
-    if expected is float:
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
-    if not ok:
-        raise ConfigError(f"{where} = {value!r}: expected {_TOML_TYPES.get(expected, expected.__name__)}")
+    @property
+    def public_base_url(self) -> str:
+        """``base_url``, or the default address of ``audiobrief serve`` when none is set."""
+        return self.base_url or DEFAULT_BASE_URL
 
 
-def _build(kind: type, table: dict[str, Any], path: Path, section: str) -> Any:
-    known = {f.name for f in fields(kind)}
-    unknown = sorted(set(table) - known)
-    if unknown:
-        raise ConfigError(
-            f"{path}: unknown key(s) in [{section}]: {', '.join(unknown)}; known keys: {', '.join(sorted(known))}"
-        )
-    defaults = {f.name: f.default for f in fields(kind)}
-    for key, value in table.items():
-        _check_type(value, defaults[key], f"{path}: [{section}] {key}")
-    values = dict(table)
-    # File settings are relative to the configuration file.
-    for key in ("image", "intro_music", "outro_music", "music_bed", "cue"):
-        value = values.get(key)
-        if not value or (key == "cue" and value in ("chime", "none")):
-            continue
-        resolved = Path(value) if Path(value).is_absolute() else path.parent / value
-        if not resolved.is_file():
-            raise ConfigError(f"{path}: [{section}] {key} = {value!r}: no such file ({resolved})")
-        values[key] = resolved if key == "image" else str(resolved)
+@dataclass(frozen=True, slots=True)
+class _File:
+    """The whole file, as the schema sees it (``Settings`` flattens a few tables)."""
+
+    base_url: str | None = None
+    show: Show = field(default_factory=Show)
+    audio: AudioSettings = field(default_factory=AudioSettings)
+    engine: EngineSettings = field(default_factory=EngineSettings)
+    voices: Voices = field(default_factory=Voices)
+    pronunciations: dict[str, str] = field(default_factory=dict)
+    cache: Cache = field(default_factory=Cache)
+    limits: Limits = field(default_factory=Limits)
+
+
+# --- the schema: strict msgspec types derived from the dataclasses above ---------------------------------
+
+
+@functools.cache
+def _struct(cls: type) -> Any:
+    """A msgspec Struct with ``cls``'s fields and defaults that rejects unknown keys (paths read as strings)."""
+    import msgspec
+
+    hints = typing.get_type_hints(cls)
+    spec: list[tuple[str, Any, Any]] = []
+    for f in fields(cls):
+        kind = hints[f.name]
+        if kind == Path | None:
+            kind = str | None
+        elif isinstance(kind, type) and dataclasses.is_dataclass(kind):
+            kind = _struct(kind)
+        if f.default_factory is not dataclasses.MISSING:
+            nested = hints[f.name]
+            default = msgspec.field(default_factory=_struct(nested) if isinstance(nested, type)
+                                    and dataclasses.is_dataclass(nested) else f.default_factory)
+        else:
+            default = None if f.default is None else f.default
+        spec.append((f.name, kind, default))
+    return msgspec.defstruct(f"{cls.__name__}Table", spec, forbid_unknown_fields=True, kw_only=True,
+                             rename=None)
+
+
+def _to_dataclass(cls: type, struct: Any, where: str) -> Any:
+    hints = typing.get_type_hints(cls)
+    values = {}
+    for f in fields(cls):
+        value = getattr(struct, f.name)
+        if dataclasses.is_dataclass(hints[f.name]):
+            value = _to_dataclass(hints[f.name], value, f"{where}.{f.name}" if where else f.name)
+        values[f.name] = value
     try:
-        return kind(**values)
-    except TypeError as exc:
-        raise ConfigError(f"{path}: [{section}]: {exc}") from exc
+        return cls(**values)
+    except ConfigError:
+        raise
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"[{where}]: {exc}") from exc
+
+
+_TYPE_WORDS = {"int": "a whole number", "float": "a number", "str": "a quoted string", "bool": "true or false",
+               "object": "a table", "array": "a list"}
+
+
+def _schema_message(exc: Exception, data: dict[str, Any]) -> str:
+    """msgspec's ``Expected `int`, got `str` - at `$.audio.bitrate_kbps``` as ``[audio] bitrate_kbps = '96': expected ...``."""
+    import re
+
+    text = str(exc)
+    match = re.fullmatch(r"(.*?)(?: - at `\$((?:\.\w+|\[\d+\]|\[\.\.\.\])*)`)?", text)
+    message, at = (match.group(1), match.group(2)) if match else (text, None)
+    any_key = "[...]" in (at or "")
+    keys = [k for k in (at or "").replace("[...]", "").split(".") if k]
+    unknown = re.fullmatch(r"Object contains unknown field `(.+)`", message)
+    table = ".".join(keys)
+    if unknown:
+        section = keys or ["top level"]
+        known = ", ".join(f.name for f in fields(_section_type(keys)))
+        where = f"[{'.'.join(section)}]" if keys else "the top level"
+        return f"unknown key in {where}: {unknown.group(1)}; known keys: {known}"
+    expected = re.fullmatch(r"Expected `([^`]+)`, got `([^`]+)`", message)
+    if expected and keys:
+        want = " or ".join(_TYPE_WORDS.get(w.strip(), w.strip()) for w in expected.group(1).split("|")
+                           if w.strip() != "null")
+        if any_key:
+            return f"[{table}] every value must be {want}"
+        if keys == ["base_url"]:
+            want = "a quoted http:// or https:// URL"
+        value: Any = data
+        for key in keys:
+            value = value.get(key) if isinstance(value, dict) else None
+        name = keys[-1]
+        head = f"[{'.'.join(keys[:-1])}] {name}" if len(keys) > 1 else name
+        return f"{head} = {value!r}: expected {want}"
+    return f"[{table}] {message}" if table else message
+
+
+def _section_type(keys: list[str]) -> type:
+    cls: type = _File
+    for key in keys:
+        hint = typing.get_type_hints(cls).get(key)
+        if hint is None or not dataclasses.is_dataclass(hint):
+            break
+        cls = hint  # type: ignore[assignment]
+    return cls
+
+
+def _resolve_file(value: str | None, base: Path, where: str) -> Path | None:
+    if not value:
+        return None
+    resolved = Path(value).expanduser()
+    resolved = resolved if resolved.is_absolute() else base / resolved
+    if not resolved.is_file():
+        raise ConfigError(f"{where} = {value!r}: no such file ({resolved})")
+    return resolved
 
 
 def load_settings(path: str | Path | None = None) -> Settings:
     """Read ``audiobrief.toml`` (``path``, or ``./audiobrief.toml`` when it exists) into :class:`Settings`.
 
-    :raises ConfigError: the file is not valid TOML or has unknown keys or wrong types.
+    :raises ConfigError: the file cannot be read, is not valid TOML, or breaks the schema (unknown
+        key, wrong type, value out of range, a sound or image file that does not exist).
     """
     if path is None:
         default = Path("audiobrief.toml")
@@ -128,43 +361,58 @@ def load_settings(path: str | Path | None = None) -> Settings:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ConfigError(f"{p}: no such configuration file") from exc
+    except IsADirectoryError as exc:
+        raise ConfigError(f"{p}: is a folder; give the path of audiobrief.toml") from exc
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot be read ({exc.strerror or exc}); check its permissions") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{p}: is not UTF-8 text; re-save it as UTF-8") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{p}: not valid TOML: {exc}") from exc
-    settings = Settings()
-    unknown = sorted(set(data) - {"show", "audio", "engine", "voices", "pronunciations", "base_url", "cache"})
+    try:
+        return _settings_from(data, p)
+    except ConfigError as exc:
+        raise ConfigError(f"{p}: {exc}") from exc
+
+
+def _settings_from(data: dict[str, Any], p: Path) -> Settings:
+    import msgspec
+
+    unknown = sorted(set(data) - {f.name for f in fields(_File)})
     if unknown:
-        raise ConfigError(f"{p}: unknown section(s): {', '.join(unknown)}")
-    show = _build(Show, data.get("show", {}), p, "show")
+        known = ", ".join(f"[{f.name}]" if f.name != "base_url" else f.name for f in fields(_File))
+        raise ConfigError(f"unknown section(s): {', '.join(unknown)}; known: {known}")
+    try:
+        table = msgspec.convert(data, _struct(_File), strict=True)
+    except msgspec.ValidationError as exc:
+        raise ConfigError(_schema_message(exc, data)) from exc
+    parsed: _File = _to_dataclass(_File, table, "")
+    if parsed.base_url is not None and not parsed.base_url.startswith(("http://", "https://")):
+        raise ConfigError(f"base_url = {parsed.base_url!r}: expected a quoted http:// or https:// URL")
+    show = parsed.show
+    show = replace(show, image=_resolve_file(str(show.image) if show.image else None, p.parent, "[show] image"))
     if not is_apple_category(show.category, show.subcategory):
         raise ConfigError(
-            f"{p}: [show] category = {show.category!r}, subcategory = {show.subcategory!r} is not an Apple "
+            f"[show] category = {show.category!r}, subcategory = {show.subcategory!r} is not an Apple "
             f"Podcasts category; top-level categories: {', '.join(APPLE_CATEGORIES)}"
         )
     if not LANGUAGE_CODE.match(show.language):
-        raise ConfigError(f"{p}: [show] language = {show.language!r}: use an ISO 639 code such as \"en\" or \"en-us\"")
-    audio = _build(AudioSettings, data.get("audio", {}), p, "audio")
-    engine = data.get("engine", {})
-    voices = data.get("voices", {})
-    pronunciations = data.get("pronunciations", {})
-    for name, table in (("engine", engine), ("voices", voices), ("pronunciations", pronunciations)):
-        if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
-            raise ConfigError(f"{p}: [{name}] must be a table of strings")
-    base_url = data.get("base_url", settings.base_url)
-    if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
-        raise ConfigError(f"{p}: base_url = {base_url!r}: expected a quoted http:// or https:// URL")
-    cache = data.get("cache", {})
-    if not isinstance(cache, dict) or set(cache) - {"dir"}:
-        raise ConfigError(f"{p}: [cache] takes one key, dir (the segment cache's folder)")
-    cache_dir = cache.get("dir")
-    if cache_dir is not None and not isinstance(cache_dir, str):
-        raise ConfigError(f"{p}: [cache] dir = {cache_dir!r}: expected a quoted string")
-    return replace(
-        settings,
-        cache_dir=(p.parent / Path(cache_dir).expanduser()) if cache_dir else None,
+        raise ConfigError(f"[show] language = {show.language!r}: use an ISO 639 code such as \"en\" or \"en-us\"")
+    audio = parsed.audio
+    for key in ("intro_music", "outro_music", "music_bed", "cue"):
+        value = getattr(audio, key)
+        if value and not (key == "cue" and value in ("chime", "none")):
+            resolved: dict[str, Any] = {key: str(_resolve_file(value, p.parent, f"[audio] {key}"))}
+            audio = replace(audio, **resolved)
+    voices = tuple((role, voice) for role in ROLES if (voice := getattr(parsed.voices, role)))
+    cache_dir = parsed.cache.dir
+    return Settings(
         show=show,
         audio=audio,
-        engine=engine.get("name", settings.engine),
-        voices=tuple(sorted(voices.items())),
-        pronunciations=tuple(sorted(pronunciations.items())),
-        base_url=base_url,
+        engine=parsed.engine,
+        voices=voices,
+        pronunciations=tuple(sorted(parsed.pronunciations.items())),
+        base_url=parsed.base_url,
+        cache_dir=(p.parent / Path(cache_dir).expanduser()) if cache_dir else None,
+        limits=parsed.limits,
     )

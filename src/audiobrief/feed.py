@@ -354,13 +354,16 @@ def render_digest_notes(title: str, briefs: Sequence[Brief], chapters: Sequence[
     return _fit(lambda **options: _digest_notes(title, briefs, chapters, **options), attempts, limit_bytes, title)
 
 
-def build_feed(show: Show, episodes: Sequence[Episode], base_url: str, *, image_file: str | None) -> bytes:
+def build_feed(show: Show, episodes: Sequence[Episode], base_url: str, *, image_file: str | None,
+               guid: str | None = None, new_feed_url: str | None = None) -> bytes:
     """Render the RSS feed for ``episodes`` (newest first).
 
     :param show: channel metadata.
     :param episodes: every published episode (from the episode store).
     :param base_url: the public URL of the output folder; enclosures and links are made absolute with it.
     :param image_file: the artwork's file name in the output folder.
+    :param guid: the show's recorded ``podcast:guid`` (default: derived from the feed URL).
+    :param new_feed_url: ``itunes:new-feed-url``, for a show that moved.
     :returns: UTF-8 XML.
     :raises FeedError: a required value is missing or invalid.
     """
@@ -392,9 +395,11 @@ def build_feed(show: Show, episodes: Sequence[Episode], base_url: str, *, image_
             image_url = public_url(base, image_file)
             fg.podcast.itunes_image(image_url)
             fg.image(url=image_url, title=show.title[:255], link=link)
+        if new_feed_url:
+            fg.podcast.itunes_new_feed_url(new_feed_url)
     except ValueError as exc:
         raise FeedError(f"show metadata: {exc}") from exc
-    fg.podcast20.guid = podcast_guid(feed_url)
+    fg.podcast20.guid = guid or podcast_guid(feed_url)
     fg.podcast20.locked = (True, show.owner_email)
     fg.podcast20.explicit = show.explicit
     fg.podcast20.txt = [("ai-content", "true")]

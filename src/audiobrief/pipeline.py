@@ -15,23 +15,33 @@ fails or is killed leaves what was published before intact.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import logging
 import os
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import store
-from .config import Settings
-from .errors import BriefError
+from .config import ROLES, Settings
+from .errors import BriefError, EngineUnavailable
 from .inputs import brief_paths as expand_brief_paths
 from .inputs import inputs_key
 from .models import Brief, Episode, Script
+from .publication import (
+    Publication,
+    clean_leftovers,
+    folder_lock,
+    fsync_folder,
+    load_publication,
+    resolve_publication,
+    save_publication,
+)
 from .publish import episode_files, find_cover, retire, show_key, write_show
 from .tts import TTSEngine, get_engine
 
@@ -40,11 +50,10 @@ if TYPE_CHECKING:
     from .plan import EpisodePlan
     from .speech import Renderer
 
-__all__ = ["BuildResult", "ProgressEvent", "build", "make_engines", "script_for"]
+__all__ = ["BuildResult", "ProgressEvent", "build", "changing_folder", "make_engines", "remove", "script_for"]
 
 log = logging.getLogger(__name__)
 
-ROLES = ("host", "narrative")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,20 +87,25 @@ class BuildResult:
     """Ids of the episodes that were already up to date."""
     segments_cached: int = 0
     segments_synthesized: int = 0
+    feed_url: str = ""
+    """Where podcast apps find the feed (the recorded public URL)."""
 
 
 def make_engines(settings: Settings, engine_name: str | None = None, *, jobs: int | None = None) -> dict[str, TTSEngine]:
     """One engine per role from the settings (the same instance when roles share a voice).
 
     Creating an engine checks that it can run; models load only when something is synthesized.
+    The engine's options come from its ``[engine.<name>]`` table.
     """
-    name = engine_name or settings.engine
+    name = engine_name or settings.engine.name
     by_voice: dict[str | None, TTSEngine] = {}
     engines: dict[str, TTSEngine] = {}
+    options = settings.engine.options(name)
     # every core is onnxruntime's own default: set threads only to use fewer
-    options = {"threads": jobs} if name == "piper" and jobs and jobs < len(os.sched_getaffinity(0)) else {}
+    if name == "piper" and jobs and jobs < len(os.sched_getaffinity(0)):
+        options["threads"] = jobs
     for role in ROLES:
-        voice = settings.voice_for(role)
+        voice = settings.voice_for(role) or settings.engine.default_voice(name)
         if voice not in by_voice:
             by_voice[voice] = get_engine(name, voice=voice, **options)
         engines[role] = by_voice[voice]
@@ -147,13 +161,55 @@ def _digest_date(published: dt.datetime | None) -> dt.datetime:
     return published or dt.datetime.now(dt.UTC).replace(hour=6, minute=0, second=0, microsecond=0)
 
 
-def _write_show_if_changed(out: Path, settings: Settings, episodes: list[Episode], keep: int | None) -> set[str]:
+def _write_show_if_changed(out: Path, settings: Settings, episodes: list[Episode], keep: int | None,
+                           publication: Publication) -> set[str]:
     """Rewrite the show files only if what they are made from changed; returns files to retire."""
     episodes[:], dropped = retire(episodes, keep)
     cover = find_cover(out)
-    if dropped or not (out / "feed.xml").exists() or store.load_show_key(out) != show_key(settings, episodes, cover):
-        write_show(out, settings, episodes, image_file=cover)
+    if load_publication_exact(out) != publication:
+        save_publication(out, publication)
+    if (dropped or not (out / "feed.xml").exists()
+            or store.load_show_key(out) != show_key(settings, episodes, cover, publication=publication)):
+        write_show(out, settings, episodes, image_file=cover, publication=publication)
     return set().union(*(episode_files(e) for e in dropped))
+
+
+def load_publication_exact(out: Path) -> Publication | None:
+    """The recorded publication only (not one inferred from the feed)."""
+    from .publication import STATE_DIR
+
+    return load_publication(out) if (out / STATE_DIR / "show.json").exists() else None
+
+
+@contextlib.contextmanager
+def changing_folder(out: Path, settings: Settings, *, command: str, move_to: str | None = None,
+                    wait: bool = True) -> Iterator[Publication]:
+    """Create ``out`` if needed, hold its lock, clear leftovers of killed runs, and resolve its publication.
+
+    Everything that reads the episode store and writes the show must happen inside, so that no
+    update is lost to a concurrent run.
+    """
+    _prepare_folder(out)
+    with folder_lock(out, command=command, wait=wait):
+        clean_leftovers(out)
+        yield resolve_publication(
+            out, load_publication(out), base_url=settings.base_url, move_to=move_to, title=settings.show.title,
+            language=settings.show.language, target_lufs=settings.audio.target_lufs,
+            true_peak_dbtp=settings.audio.true_peak_dbtp)
+
+
+def remove(out: Path, settings: Settings, guid: str, *, move_to: str | None = None, wait: bool = True) -> Episode:
+    """Withdraw episode ``guid`` (or its brief id) from the show in ``out`` and delete its files, under the lock."""
+    from .publish import remove_episode
+
+    if not (out / store.STORE_NAME).is_file():
+        from .errors import PublishError
+
+        raise PublishError(f"{out}: not a built show folder (no {store.STORE_NAME}); check --out")
+    with changing_folder(out, settings, command="remove", move_to=move_to, wait=wait) as publication:
+        if load_publication_exact(out) != publication:
+            save_publication(out, publication)
+        return remove_episode(out, settings, guid, publication=publication)
 
 
 def _prepare_folder(out: Path) -> None:
@@ -169,6 +225,28 @@ def _prepare_folder(out: Path) -> None:
                            "choose another --out") from exc
     if not os.access(out, os.W_OK | os.X_OK):
         raise PublishError(f"{out}: the output folder is not writable; fix its permissions or choose another --out")
+
+
+def _fsync_file(path: Path) -> None:
+    if path.is_file():
+        with path.open("rb") as handle:
+            os.fsync(handle.fileno())
+
+
+#: Speaking pace of the length estimate (a newsreader's ~160 words a minute).
+WORDS_PER_MINUTE = 160
+
+
+def _check_length(plan: EpisodePlan, max_minutes: float) -> None:
+    """Refuse, before any synthesis, an episode whose estimated length passes ``max_minutes``."""
+    words = plan.script.word_count
+    minutes = words / WORDS_PER_MINUTE
+    if minutes > max_minutes:
+        where = plan.briefs[0].path if len(plan.briefs) == 1 else f"the digest of {len(plan.briefs)} briefs"
+        raise BriefError(
+            f"would be about {minutes:.0f} minutes long ({words} words at {WORDS_PER_MINUTE} a minute), more than "
+            f"the limit of {max_minutes:g}; split it, or raise the limit with --max-minutes or [limits] max_minutes",
+            path=where)
 
 
 def _warm_up() -> None:
@@ -241,6 +319,8 @@ def build(
     jobs: int | None = None,
     executor: Executor | None = None,
     digest_title: str | None = None,
+    move_to: str | None = None,
+    wait: bool = True,
 ) -> BuildResult:
     """Build one episode per brief (or one digest of them all) into ``out_dir`` and rebuild the feed.
 
@@ -257,9 +337,43 @@ def build(
     :param jobs: parallel synthesis (default: the cores available).
     :param executor: where synthesis runs (default: a thread pool sized by ``jobs``).
     :param digest_title: make ONE episode reading every brief, with this title.
+    :param move_to: move a show published elsewhere to this base URL (``--move-to``).
+    :param wait: wait for another run holding the folder's lock (False: fail at once).
     :returns: what was published.
     :raises AudiobriefError: any stage failed; nothing published before is changed.
+
+    When the engine cannot run or its service stays unreachable and ``[engine] fallback`` names
+    another engine, the build is made again with that one (with a warning), in one voice throughout.
     """
+    arguments = {name: value for name, value in locals().items() if name != "engine_name"}
+    try:
+        return _build(engine_name=engine_name, **arguments)
+    except EngineUnavailable as exc:
+        fallback = settings.engine.fallback
+        if engines is not None or fallback is None or (engine_name or settings.engine.name) == fallback:
+            raise
+        log.warning("%s; speaking with the fallback engine %r instead", exc, fallback)
+        return _build(engine_name=fallback, **arguments)
+
+
+def _build(
+    brief_paths: Sequence[str | Path],
+    out_dir: str | Path,
+    settings: Settings,
+    *,
+    engines: Mapping[str, TTSEngine] | None,
+    engine_name: str | None,
+    templates_dir: str | Path | None,
+    published: dt.datetime | None,
+    keep: int | None,
+    progress: Callable[[ProgressEvent], None] | None,
+    cache: SegmentCache | None,
+    jobs: int | None,
+    executor: Executor | None,
+    digest_title: str | None,
+    move_to: str | None,
+    wait: bool,
+) -> BuildResult:
     notify = progress or (lambda event: None)
     jobs = jobs or len(os.sched_getaffinity(0))
     files = expand_brief_paths(brief_paths)
@@ -269,7 +383,17 @@ def build(
     context = _context(settings, fingerprints, published, digest_title)
     groups = [files] if digest_title is not None else [[f] for f in files]
     input_keys = [inputs_key(group, templates_dir, context) for group in groups]
+    with changing_folder(out, settings, command="build", move_to=move_to, wait=wait) as publication:
+        return _build_locked(files, out, settings, active, fingerprints, groups, input_keys, publication,
+                             templates_dir=templates_dir, published=published, keep=keep, notify=notify, cache=cache,
+                             jobs=jobs, executor=executor, digest_title=digest_title)
 
+
+def _build_locked(files: list[Path], out: Path, settings: Settings, active: Mapping[str, TTSEngine],
+                  fingerprints: Mapping[str, str], groups: list[list[Path]], input_keys: list[str | None],
+                  publication: Publication, *, templates_dir: str | Path | None, published: dt.datetime | None,
+                  keep: int | None, notify: Callable[[ProgressEvent], None], cache: SegmentCache | None, jobs: int,
+                  executor: Executor | None, digest_title: str | None) -> BuildResult:
     # 0. nothing changed: recognize every episode by its inputs, without parsing a brief
     episodes = store.load_episodes(out) if (out / store.STORE_NAME).exists() else []
     by_inputs = {e.inputs_key: e for e in episodes if e.inputs_key}
@@ -277,15 +401,16 @@ def build(
         same = tuple(by_inputs[k] for k in input_keys if k is not None)
         for episode in same:
             notify(ProgressEvent("episode", episode.brief_id, detail="unchanged"))
-        for name in _write_show_if_changed(out, settings, episodes, keep):
+        for name in _write_show_if_changed(out, settings, episodes, keep, publication):
             (out / name).unlink(missing_ok=True)
-        return BuildResult(out, out / "feed.xml", same, len(episodes), tuple(e.brief_id for e in same))
+        return BuildResult(out, out / "feed.xml", same, len(episodes), tuple(e.brief_id for e in same),
+                           feed_url=publication.feed_url)
 
     from .brief import load_brief
     from .plan import plan_digest, plan_episode
     from .speech import Renderer, RenderEvent
 
-    briefs = [load_brief(p) for p in files]
+    briefs = [load_brief(p, limits=settings.limits) for p in files]
     seen: dict[str, Brief] = {}
     for brief in briefs:
         if brief.id in seen:
@@ -295,7 +420,6 @@ def build(
                 path=brief.path,
             )
         seen[brief.id] = brief
-    _prepare_folder(out)
     by_id = {e.brief_id: e for e in episodes}
 
     # 1. plan
@@ -306,6 +430,8 @@ def build(
     else:
         plans = [plan_episode(b, settings, fingerprints, published=_published(b, published, by_id.get(b.id)),
                               templates_dir=templates_dir) for b in briefs]
+    for plan in plans:
+        _check_length(plan, settings.limits.max_minutes)
     keys_of = {p.id: k for p, k in zip(plans, input_keys)}
     todo = [p for p in plans if not _unchanged(p, by_id.get(p.id), out)]
     unchanged = tuple(p.id for p in plans if p not in todo)
@@ -318,7 +444,7 @@ def build(
     if todo:
         from .feed import build_feed
 
-        build_feed(settings.show, [], settings.base_url, image_file=None)  # bad show metadata fails before synthesis
+        build_feed(settings.show, [], publication.base_url, image_file=None)  # bad show metadata fails before synthesis
     built: dict[str, Episode] = {}
     retired: set[str] = set()
     cached = synthesized = 0
@@ -365,15 +491,18 @@ def build(
                 # store, the other feeds and the site, the RSS feed last.
                 notify(ProgressEvent("publishing"))
                 for item in sorted(tmp.iterdir()):
+                    _fsync_file(item)
                     os.replace(item, out / item.name)
+                fsync_folder(out)
         finally:
             renderer.close()
         cached, synthesized = renderer.cached, renderer.synthesized
     # Show files are rewritten only if what they are made from changed (episodes, settings, base
     # URL, --keep), so an unchanged rebuild leaves every byte as it was.
-    retired |= _write_show_if_changed(out, settings, episodes, keep)
+    retired |= _write_show_if_changed(out, settings, episodes, keep, publication)
     for name in retired - set().union(*(episode_files(e) for e in episodes)):
         (out / name).unlink(missing_ok=True)
     result_episodes = tuple(built.get(p.id) or by_id[p.id] for p in plans)
     log.info("built %d episode(s), %d unchanged; the feed has %d", len(built), len(unchanged), len(episodes))
-    return BuildResult(out, out / "feed.xml", result_episodes, len(episodes), unchanged, cached, synthesized)
+    return BuildResult(out, out / "feed.xml", result_episodes, len(episodes), unchanged, cached, synthesized,
+                       publication.feed_url)

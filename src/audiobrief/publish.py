@@ -6,19 +6,21 @@ so podcast apps never see a feed that points at files not yet in place.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import store
 from .config import Settings
 from .errors import FeedError, PublishError
 from .models import Episode, newest_first
+from .publication import Publication
 
-__all__ = ["episode_files", "find_cover", "publish_folder", "remove_episode", "retire", "show_key", "write_show"]
+__all__ = ["default_publication", "episode_files", "find_cover", "publish_folder", "remove_episode", "retire", "show_key", "write_show"]
 
 log = logging.getLogger(__name__)
 
@@ -43,19 +45,34 @@ def find_cover(folder: Path) -> str | None:
     return None
 
 
+def default_publication(settings: Settings) -> Publication:
+    """The publication of a folder that has none recorded: the settings' base URL, its derived guid."""
+    from .feed import podcast_guid
+    from .publication import normal_base
+
+    base = normal_base(settings.public_base_url)
+    return Publication(base_url=base, podcast_guid=podcast_guid(base + "feed.xml"), created="")
+
+
 def show_key(settings: Settings, episodes: Sequence[Episode], image_file: str | None,
-             lines: list[str] | None = None) -> str:
+             lines: list[str] | None = None, publication: Publication | None = None) -> str:
     """A key of everything the show files are made from: equal keys, identical files (but for build times)."""
     from . import __version__
 
-    digest = hashlib.sha256(repr((__version__, settings.show, settings.base_url, image_file)).encode())
+    where = publication or default_publication(settings)
+    identity = (where.base_url, where.podcast_guid, where.new_feed_url)
+    digest = hashlib.sha256(repr((__version__, settings.show, identity, image_file)).encode())
     for line in lines if lines is not None else store.episode_lines(list(episodes)):
         digest.update(line.encode())
     return digest.hexdigest()
 
 
-def write_show(folder: Path, settings: Settings, episodes: Sequence[Episode], *, image_file: str | None) -> None:
-    """Write the episode store, JSON Feed, Alexa feed, site, and last the RSS feed, each atomically."""
+def write_show(folder: Path, settings: Settings, episodes: Sequence[Episode], *, image_file: str | None,
+               publication: Publication | None = None) -> None:
+    """Write the episode store, JSON Feed, Alexa feed, site, and last the RSS feed, each atomically.
+
+    :param publication: where the show lives (default: :func:`default_publication`).
+    """
     import gc
 
     # Thousands of short-lived objects (feed elements, JSON dicts) and no cycles: the collector
@@ -63,23 +80,27 @@ def write_show(folder: Path, settings: Settings, episodes: Sequence[Episode], *,
     enabled = gc.isenabled()
     gc.disable()
     try:
-        _write_show(folder, settings, episodes, image_file=image_file)
+        _write_show(folder, settings, episodes, image_file=image_file,
+                    publication=publication or default_publication(settings))
     finally:
         if enabled:
             gc.enable()
 
 
-def _write_show(folder: Path, settings: Settings, episodes: Sequence[Episode], *, image_file: str | None) -> None:
+def _write_show(folder: Path, settings: Settings, episodes: Sequence[Episode], *, image_file: str | None,
+                publication: Publication) -> None:
     from .feed import build_feed
     from .jsonfeeds import build_alexa_feed, build_json_feed
     from .site import render_site
 
     episodes = list(episodes)
-    rss = build_feed(settings.show, episodes, settings.base_url, image_file=image_file)  # validate first
+    base = publication.base_url
+    rss = build_feed(settings.show, episodes, base, image_file=image_file, guid=publication.podcast_guid,
+                     new_feed_url=publication.new_feed_url)  # validate first
     lines = store.episode_lines(episodes)
-    store.save_episodes(folder, episodes, show_key(settings, episodes, image_file, lines), lines)
-    store.atomic_write(folder / "feed.json", build_json_feed(settings.show, episodes, settings.base_url, image_file=image_file))
-    store.atomic_write(folder / "alexa.json", build_alexa_feed(settings.show, episodes, settings.base_url))
+    store.save_episodes(folder, episodes, show_key(settings, episodes, image_file, lines, publication), lines)
+    store.atomic_write(folder / "feed.json", build_json_feed(settings.show, episodes, base, image_file=image_file))
+    store.atomic_write(folder / "alexa.json", build_alexa_feed(settings.show, episodes, base))
     store.atomic_write(folder / "index.html", render_site(settings.show, episodes, folder, image_file=image_file))
     store.atomic_write(folder / "feed.xml", rss)
 
@@ -94,8 +115,10 @@ def retire(episodes: Sequence[Episode], keep: int | None) -> tuple[list[Episode]
     return ordered[:keep], ordered[keep:]
 
 
-def remove_episode(folder: Path, settings: Settings, guid: str) -> Episode:
+def remove_episode(folder: Path, settings: Settings, guid: str, *, publication: Publication | None = None) -> Episode:
     """Withdraw the episode ``guid`` (or its brief id) from the show and delete its files.
+
+    Call it inside the folder's lock (see :func:`audiobrief.pipeline.remove`).
 
     :raises FeedError: no such episode in ``folder``.
     """
@@ -105,24 +128,48 @@ def remove_episode(folder: Path, settings: Settings, guid: str) -> Episode:
         known = ", ".join(f"{e.guid} ({e.brief_id})" for e in episodes) or "none"
         raise FeedError(f"{folder}: no episode {guid!r}; episodes: {known}")
     victim = match[0]
-    write_show(folder, settings, [e for e in episodes if e is not victim], image_file=find_cover(folder))
+    write_show(folder, settings, [e for e in episodes if e is not victim], image_file=find_cover(folder),
+               publication=publication)
     for name in episode_files(victim):
         (folder / name).unlink(missing_ok=True)
     return victim
 
 
-def publish_folder(source: Path, dest: Path) -> int:
+def publish_folder(source: Path, dest: Path, *, wait: bool = True) -> int:
     """Copy a built show folder into ``dest`` (a static host's folder) without a half-written moment.
 
     Episode files are copied first (each through a temporary name and a rename), then the show
     files, the RSS feed last; files in ``dest`` that the show no longer lists are removed after.
 
+    Both folders are locked meanwhile, so a build of ``source`` or another publish into ``dest``
+    cannot interleave with it.
+
     :returns: the number of files copied.
-    :raises PublishError: ``source`` is not a built show folder.
+    :raises PublishError: ``source`` is not a built show folder, or ``dest`` cannot be written.
     """
+    from .publication import clean_leftovers, folder_lock, fsync_folder
+
     if not (source / "feed.xml").is_file() or not (source / store.STORE_NAME).is_file():
         raise PublishError(f"{source}: not a built show folder (no feed.xml / episodes.json); run audiobrief build first")
-    dest.mkdir(parents=True, exist_ok=True)
+    if dest.exists() and not dest.is_dir():
+        raise PublishError(f"{dest}: exists and is not a folder; choose another destination")
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PublishError(f"{dest}: cannot create the destination ({exc.strerror or exc}); choose another one") from exc
+    with contextlib.ExitStack() as locks:
+        if os.access(source, os.W_OK):  # a read-only source cannot be built into meanwhile
+            locks.enter_context(folder_lock(source, command="publish", wait=wait))
+        locks.enter_context(folder_lock(dest, command="publish", wait=wait))
+        clean_leftovers(dest)
+        try:
+            return _copy_show(source, dest, fsync_folder)
+        except OSError as exc:
+            raise PublishError(f"{exc.filename or dest}: copying the show failed ({exc.strerror or exc}); what was "
+                               "published before is intact; fix the destination and publish again") from exc
+
+
+def _copy_show(source: Path, dest: Path, fsync_folder: Callable[[Path], None]) -> int:
     episodes = store.load_episodes(source)
     media = sorted(set().union(*(episode_files(e) for e in episodes)) if episodes else set())
     cover = find_cover(source)
@@ -132,11 +179,16 @@ def publish_folder(source: Path, dest: Path) -> int:
         src = source / name
         if not src.is_file():
             continue
+        if name == "feed.xml":
+            fsync_folder(dest)  # everything the feed points at is in place before the feed is
         tmp = dest / f".{name}.publishing"
         shutil.copyfile(src, tmp)
+        with tmp.open("rb") as handle:
+            os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, dest / name)
         copied += 1
+    fsync_folder(dest)
     listed = set(names)
     try:
         old = store.load_episodes(dest)

@@ -16,7 +16,7 @@ from typing import Any
 from .errors import FeedError
 from .models import Chapter, Episode, Transcripts, newest_first
 
-__all__ = ["STORE_NAME", "atomic_write", "episode_to_json", "load_episodes", "load_show_key", "save_episodes", "upsert"]
+__all__ = ["STORE_NAME", "atomic_write", "episode_to_json", "fsync_folder", "load_episodes", "load_show_key", "save_episodes", "upsert"]
 
 STORE_NAME = "episodes.json"
 _FORMAT = 1
@@ -32,9 +32,19 @@ def atomic_write(path: Path, data: bytes) -> None:
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)  # mkstemp makes it private; a web server must be able to read it
         os.replace(tmp, path)
+        fsync_folder(path.parent)  # the rename itself survives a crash
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def fsync_folder(folder: Path) -> None:
+    """Make the renames in ``folder`` durable (a crash after this cannot undo them)."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def episode_to_json(episode: Episode) -> dict[str, Any]:

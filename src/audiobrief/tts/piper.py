@@ -65,7 +65,8 @@ class PiperEngine:
     """Piper neural TTS. ``voice`` is ``joe`` (bundled, default) or a path to a ``.onnx`` model.
 
     ``length_scale`` slows speech down (> 1) or speeds it up (< 1); ``noise_scale`` and
-    ``noise_w_scale`` vary the delivery; ``threads`` caps onnxruntime's threads (default: every core).
+    ``noise_w_scale`` vary the delivery; ``sentence_silence_s`` adds silence after each sentence
+    Piper finds; ``threads`` caps onnxruntime's threads (default: every core).
     """
 
     name: ClassVar[str] = "piper"
@@ -76,7 +77,8 @@ class PiperEngine:
     multithreaded: ClassVar[bool] = True
 
     def __init__(self, voice: str = "joe", length_scale: float | None = None, noise_scale: float | None = None,
-                 noise_w_scale: float | None = None, threads: int | None = None) -> None:
+                 noise_w_scale: float | None = None, sentence_silence_s: float = 0.0,
+                 threads: int | None = None) -> None:
         if importlib.util.find_spec("piper") is None:
             raise EngineUnavailable("piper: piper-tts is not installed; run: pip install piper-tts")
         if voice in _BUNDLED:
@@ -93,6 +95,7 @@ class PiperEngine:
         self.length_scale = length_scale
         self.noise_scale = noise_scale
         self.noise_w_scale = noise_w_scale
+        self.sentence_silence_s = sentence_silence_s
         self.threads = threads
 
     @classmethod
@@ -104,7 +107,8 @@ class PiperEngine:
         """Engine version, model file name and size, and the voice settings (never the thread count)."""
         version = metadata.version("piper-tts")
         return (f"piper/{version}/{self.model.name}/{self.model.stat().st_size}/ls={self.length_scale}"
-                f"/ns={self.noise_scale}/nw={self.noise_w_scale}")
+                f"/ns={self.noise_scale}/nw={self.noise_w_scale}"
+                + (f"/ss={self.sentence_silence_s}" if self.sentence_silence_s else ""))
 
     def release(self) -> None:
         """Unload every Piper model this process holds (the next synthesis loads it again).
@@ -126,6 +130,7 @@ class PiperEngine:
                                  noise_w_scale=self.noise_w_scale)
         try:
             for chunk in voice.synthesize(text, syn_config=config):
-                yield AudioChunk(chunk.audio_int16_bytes, chunk.sample_rate)
+                silence = b"\x00\x00" * round(self.sentence_silence_s * chunk.sample_rate)
+                yield AudioChunk(chunk.audio_int16_bytes + silence, chunk.sample_rate)
         except Exception as exc:  # onnxruntime and the phonemizer raise assorted types
             raise SynthesisError(f"piper failed on {text!r}: {exc}") from exc
