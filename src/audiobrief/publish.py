@@ -98,11 +98,13 @@ def _write_show(folder: Path, settings: Settings, episodes: Sequence[Episode], *
     rss = build_feed(settings.show, episodes, base, image_file=image_file, guid=publication.podcast_guid,
                      new_feed_url=publication.new_feed_url)  # validate first
     lines = store.episode_lines(episodes)
-    store.save_episodes(folder, episodes, show_key(settings, episodes, image_file, lines, publication), lines)
+    store.save_show_key(folder, "")  # the show files are about to change: no key vouches for them meanwhile
+    store.save_episodes(folder, episodes, lines)
     store.atomic_write(folder / "feed.json", build_json_feed(settings.show, episodes, base, image_file=image_file))
     store.atomic_write(folder / "alexa.json", build_alexa_feed(settings.show, episodes, base))
     store.atomic_write(folder / "index.html", render_site(settings.show, episodes, folder, image_file=image_file))
     store.atomic_write(folder / "feed.xml", rss)
+    store.save_show_key(folder, show_key(settings, episodes, image_file, lines, publication))
 
 
 def retire(episodes: Sequence[Episode], keep: int | None) -> tuple[list[Episode], list[Episode]]:

@@ -16,7 +16,7 @@ from typing import Any
 from .errors import FeedError
 from .models import Chapter, Episode, Transcripts, newest_first
 
-__all__ = ["STORE_NAME", "atomic_write", "episode_to_json", "fsync_folder", "load_episodes", "load_show_key", "save_episodes", "upsert"]
+__all__ = ["STORE_NAME", "atomic_write", "episode_to_json", "fsync_folder", "load_episodes", "load_show_key", "save_episodes", "save_show_key", "upsert"]
 
 STORE_NAME = "episodes.json"
 _FORMAT = 1
@@ -86,15 +86,22 @@ def load_episodes(folder: Path) -> list[Episode]:
     return newest_first(episodes)
 
 
+#: Written after the RSS feed, so it vouches for every show file (see ``publish.show_key``).
+SHOW_KEY_FILE = ".audiobrief/show.key"
+
+
 def load_show_key(folder: Path) -> str | None:
-    """The key of the show files last written from this store (see ``publish.show_key``), if any."""
+    """The key of the show files last written completely into ``folder`` (feed included), if any."""
     try:
-        with open(folder / STORE_NAME, encoding="utf-8") as handle:
-            doc = json.load(handle)
+        return (folder / SHOW_KEY_FILE).read_text(encoding="ascii").strip() or None
     except (OSError, ValueError):
         return None
-    key = doc.get("show_key") if isinstance(doc, dict) else None
-    return key if isinstance(key, str) else None
+
+
+def save_show_key(folder: Path, key: str) -> None:
+    """Record that every show file of ``folder`` was written from ``key`` (call after the feed)."""
+    (folder / SHOW_KEY_FILE).parent.mkdir(exist_ok=True)
+    atomic_write(folder / SHOW_KEY_FILE, key.encode("ascii"))
 
 
 def episode_lines(episodes: list[Episode]) -> list[str]:
@@ -102,11 +109,10 @@ def episode_lines(episodes: list[Episode]) -> list[str]:
     return [json.dumps(episode_to_json(e), ensure_ascii=False, separators=(",", ":")) for e in episodes]
 
 
-def save_episodes(folder: Path, episodes: list[Episode], show_key: str | None = None,
-                  lines: list[str] | None = None) -> None:
+def save_episodes(folder: Path, episodes: list[Episode], lines: list[str] | None = None) -> None:
     """Write the store atomically (one line per episode, so long stores stay readable and diffable)."""
     lines = lines if lines is not None else episode_lines(episodes)
-    head = json.dumps({"format": _FORMAT, "show_key": show_key})[:-1]
+    head = json.dumps({"format": _FORMAT})[:-1]
     body = ",\n".join(lines)
     atomic_write(folder / STORE_NAME, f'{head}, "episodes": [\n{body}\n]}}\n'.encode())
 
