@@ -357,16 +357,28 @@ def engines() -> None:
 @click.argument("folder", default="output", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for the network).")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="Port (0: any free port).")
+@click.option("--timeout", "timeout_s", default=30.0, show_default=True, type=click.FloatRange(min=0.1), metavar="S",
+              help="Seconds a client may stall before it is cut off.")
+@click.option("--quiet", is_flag=True, help="No line per request.")
 @_errors_to_exit_codes
-def serve(folder: Path, host: str, port: int) -> None:
+def serve(folder: Path, host: str, port: int, timeout_s: float, quiet: bool) -> None:
     """Serve FOLDER for podcast apps: byte ranges, HEAD, ETags, right MIME types, CORS; Ctrl-C stops.
 
-    For HTTPS, run it behind a reverse proxy (see the README).
+    Logs one line per request on stderr (--quiet silences them). For HTTPS, run it behind a
+    reverse proxy (see the README).
     """
     from .serve import make_server
 
+    if not quiet and logging.getLogger().level < logging.ERROR:
+        access = logging.getLogger("audiobrief.serve")
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%d %H:%M:%S"))
+        access.addHandler(handler)
+        access.setLevel(logging.INFO)
+        access.propagate = False
+
     try:
-        server = make_server(folder, host, port)
+        server = make_server(folder, host, port, timeout_s=timeout_s)
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port} ({exc.strerror or exc}); "
                                    "choose another --port, or stop what is using it") from exc

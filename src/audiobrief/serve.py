@@ -4,7 +4,13 @@ HEAD and GET with byte ranges (206 + Content-Range, 416 when unsatisfiable, Acce
 ETag and Last-Modified with conditional requests (304), the right Content-Type for every file,
 CORS for chapters, transcripts and feeds (web players fetch them cross-origin), no directory
 listings, and nothing outside the folder reachable (``..``, encoded traversal, symlinks out).
-For HTTPS, put it behind a reverse proxy (see the README).
+
+Under hostile or heavy use: other methods get 405 with ``Allow``; a Range header in another unit,
+malformed, or asking for several ranges is ignored (the whole file, 200, as RFC 9110 allows);
+oversized request lines and headers get 414/431 (from http.server); a client that stalls is cut
+off after ``timeout_s``; a download keeps reading the file it opened, so a rebuild that replaces
+or deletes the file midway never mixes old and new bytes. Each request logs one line (logger
+``audiobrief.serve``, INFO). For HTTPS, put it behind a reverse proxy (see the README).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import logging
 import os
 import posixpath
 import re
+import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -81,13 +88,48 @@ def resolve_path(root: Path, url_path: str) -> Path | None:
     return real
 
 
+_ALLOWED = "GET, HEAD, OPTIONS"
+
+
 class _Handler(BaseHTTPRequestHandler):
     server_version = "audiobrief"
     protocol_version = "HTTP/1.1"
     root: Path
+    #: Seconds a client may stall (reading the request or taking the response) before it is cut off.
+    timeout = 30.0
+
+    _status: int | None = None
+    _sent = 0
+
+    def handle_one_request(self) -> None:
+        self._status, self._sent = None, 0
+        started = time.monotonic()
+        try:
+            super().handle_one_request()
+        except (TimeoutError, ConnectionError):
+            self.close_connection = True  # a stalled or vanished client: drop it, keep serving the others
+        status: int | None = getattr(self, "_status", None)  # set by log_request during the request
+        if status is not None:
+            log.info('%s "%s" %d %d %.1fms', self.client_address[0], self.requestline[:200], status,
+                     self._sent, (time.monotonic() - started) * 1000)
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        self._status = int(code) if str(code).isdigit() else 0
 
     def log_message(self, format: str, *args: Any) -> None:
-        log.info("%s %s", self.address_string(), format % args)
+        log.debug("%s %s", self.address_string(), format % args)
+
+    def __getattr__(self, name: str) -> Any:
+        # Every method we do not serve is 405 (http.server would say 501, "not implemented").
+        if name.startswith("do_"):
+            return self._not_allowed
+        raise AttributeError(name)
+
+    def _not_allowed(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0) if (self.headers.get("Content-Length") or "").isdigit() else 0
+        if length:
+            self.close_connection = True  # do not read (and wait for) a body we will not use
+        self._error(HTTPStatus.METHOD_NOT_ALLOWED, True, {"Allow": _ALLOWED})
 
     def do_HEAD(self) -> None:
         self._serve(body=False)
@@ -98,7 +140,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_OPTIONS(self) -> None:
         self.send_response(HTTPStatus.NO_CONTENT)
         self._cors()
-        self.send_header("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
+        self.send_header("Access-Control-Allow-Methods", _ALLOWED)
         self.send_header("Access-Control-Allow-Headers", "Range, If-None-Match, If-Modified-Since")
         self.send_header("Content-Length", "0")
         self.end_headers()
@@ -117,6 +159,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if body:
             self.wfile.write(message)
+            self._sent += len(message)
 
     def _serve(self, body: bool) -> None:
         path = resolve_path(self.root, self.path)
@@ -141,11 +184,9 @@ class _Handler(BaseHTTPRequestHandler):
         start, end = 0, size - 1
         status = HTTPStatus.OK
         requested = self.headers.get("Range")
-        if requested and self.headers.get("If-Range") in (None, etag, modified):
-            match = _RANGE.match(requested.strip())
-            if match is None or match.groups() == ("", ""):
-                self._error(HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE, body, {"Content-Range": f"bytes */{size}"})
-                return
+        match = _RANGE.match(requested.strip()) if requested else None
+        # Another unit, a malformed value, or several ranges: ignored (the whole file), as RFC 9110 allows.
+        if match is not None and match.groups() != ("", "") and self.headers.get("If-Range") in (None, etag, modified):
             first, last = match.groups()
             if first == "":
                 start, end = max(0, size - int(last)), size - 1
@@ -165,17 +206,27 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if not body:
             return
-        with path.open("rb") as handle:
+        try:
+            handle = path.open("rb")
+        except OSError:
+            self.close_connection = True  # deleted by a rebuild since the stat: the client retries
+            return
+        # One open file for the whole response: a rebuild that replaces or deletes it meanwhile
+        # cannot mix old and new bytes.
+        with handle:
             handle.seek(start)
             remaining = end - start + 1
             while remaining > 0:
                 chunk = handle.read(min(_CHUNK, remaining))
                 if not chunk:
+                    self.close_connection = True  # shorter than announced: do not reuse the connection
                     break
                 try:
                     self.wfile.write(chunk)
-                except (BrokenPipeError, ConnectionResetError):
-                    return  # the client went away (players often abort a download to seek)
+                except (BrokenPipeError, ConnectionResetError, TimeoutError):
+                    self.close_connection = True
+                    return  # the client went away (players often abort a download to seek) or stalled
+                self._sent += len(chunk)
                 remaining -= len(chunk)
 
     def _not_modified(self, etag: str, mtime: float) -> bool:
@@ -197,8 +248,12 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
 
 
-def make_server(root: str | os.PathLike[str], host: str = "127.0.0.1", port: int = 8000) -> ThreadingHTTPServer:
-    """A threaded HTTP server for ``root`` (call ``serve_forever()``; port 0 picks a free port)."""
+def make_server(root: str | os.PathLike[str], host: str = "127.0.0.1", port: int = 8000, *,
+                timeout_s: float = 30.0) -> ThreadingHTTPServer:
+    """A threaded HTTP server for ``root`` (call ``serve_forever()``; port 0 picks a free port).
+
+    :param timeout_s: how long a client may stall before its connection is closed.
+    """
     folder = Path(root).resolve()
-    handler = type("Handler", (_Handler,), {"root": folder})
+    handler = type("Handler", (_Handler,), {"root": folder, "timeout": timeout_s})
     return _Server((host, port), handler)
