@@ -253,3 +253,18 @@ def test_max_minutes_refuses_a_long_episode_before_any_synthesis(tmp_path: Path)
     assert "--max-minutes" in output
     assert not list(Path(os.environ["AUDIOBRIEF_CACHE_DIR"]).rglob("*.seg")), "nothing was synthesized"
     assert _build(EXAMPLES / "seed-brief.txt", out, "--max-minutes", "30")[0] == 0
+
+
+# --- check holds a show to its own settings -----------------------------------------------------------
+
+
+def test_check_holds_a_show_to_the_loudness_targets_it_was_built_with(tmp_path: Path) -> None:
+    config = _write(tmp_path / "audiobrief.toml", "[audio]\ntarget_lufs = -14.0\ntrue_peak_dbtp = -1.5\n")
+    out = tmp_path / "show"
+    assert _build(_brief(tmp_path, "a"), out, "--config", config)[0] == 0
+    code, output = _cli("check", out)
+    assert code == 0, output
+    assert "loudness" in output.splitlines()[-1]
+    default = _write(tmp_path / "default.toml", "[audio]\ntarget_lufs = -16.0\n")
+    code, output = _cli("check", out, "--config", default)
+    assert code == 1 and "want -16 ±1 LUFS" in output

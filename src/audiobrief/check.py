@@ -14,13 +14,14 @@ import logging
 import tempfile
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from .feed import AUDIO_MIME, CONTENT_NS, ITUNES_NS, PODCAST_NS, PSC_NS, podcast_guid
+from .feed import AUDIO_MIME, CONTENT_NS, ITUNES_NS, PODCAST_NS, PSC_NS
 from .standards import EPISODE_TYPES, LANGUAGE_CODE, SHOW_TYPES, is_apple_category
 
 __all__ = ["CheckReport", "Problem", "check_show"]
@@ -165,11 +166,17 @@ def _check_channel(report: CheckReport, channel: Any, fetch: _Fetcher, feed_url:
         if not _text(channel, tag):
             report.add("warning", where, f"<{tag}> is missing", "set [show] author / owner_email")
     guid = _text(channel, "podcast:guid")
+    # UUIDv5 of the feed URL when the show began; it must not follow the show when it moves.
+    try:
+        version = uuid.UUID(guid or "").version
+    except ValueError:
+        report.add("error", where, f"<podcast:guid> is {guid!r}, not a UUID",
+                   "rebuild (audiobrief records the show's guid in .audiobrief/show.json)")
+    else:
+        if version != 5:
+            report.add("warning", where, f"<podcast:guid> {guid} is a version {version} UUID; Podcasting 2.0 "
+                       "expects UUIDv5 of the feed URL", "keep it if the show already has subscribers")
     if feed_url:
-        expected = podcast_guid(feed_url)
-        if guid != expected:
-            report.add("error", where, f"<podcast:guid> is {guid!r}; for {feed_url} it must be {expected}",
-                       "rebuild with the right --base-url (podcast:guid = UUIDv5 of the feed URL)")
         if not feed_url.startswith("https://"):
             report.add("warning", where, f"the feed URL {feed_url} is not HTTPS (Alexa and Podcasting 2.0 require it)",
                        "publish behind HTTPS and rebuild with --base-url https://...")
@@ -197,7 +204,7 @@ def _check_artwork(report: CheckReport, href: str, fetch: _Fetcher) -> None:
 
 
 def _check_item(report: CheckReport, index: int, item: Any, fetch: _Fetcher, seen: dict[str, set[str]],
-                loudness: bool) -> None:
+                loudness: Loudness | None) -> None:
     title = _text(item, "title")
     where = f"item {index} ({(title or '?')[:50]})"
     if not title:
@@ -270,7 +277,7 @@ def _check_http(report: CheckReport, where: str, url: str, mime: str) -> None:
     report.checked.append("http")
 
 
-def _check_audio(report: CheckReport, where: str, path: Path, loudness: bool) -> float | None:
+def _check_audio(report: CheckReport, where: str, path: Path, loudness: Loudness | None) -> float | None:
     from mutagen import File as MutagenFile
     from mutagen.mp3 import MP3, BitrateMode
 
@@ -288,7 +295,7 @@ def _check_audio(report: CheckReport, where: str, path: Path, loudness: bool) ->
                    "set [audio] bitrate_kbps")
     if isinstance(audio, MP3) and info.bitrate_mode not in (BitrateMode.CBR, BitrateMode.UNKNOWN):
         report.add("warning", where, "the MP3 is not CBR", "encode CBR")
-    if loudness:
+    if loudness is not None:
         from .errors import AudioError
         from .ffmpeg import measure_loudness
 
@@ -297,10 +304,12 @@ def _check_audio(report: CheckReport, where: str, path: Path, loudness: bool) ->
         except AudioError as exc:
             report.add("error", where, f"loudness cannot be measured: {exc}", "install ffmpeg")
         else:
-            if abs(measured.integrated_lufs + 16) > 1 or measured.true_peak_dbtp > -2:
+            if (abs(measured.integrated_lufs - loudness.target_lufs) > 1
+                    or measured.true_peak_dbtp > loudness.true_peak_dbtp):
                 report.add("error", where, f"loudness {measured.integrated_lufs} LUFS, true peak "
-                           f"{measured.true_peak_dbtp} dBTP (want -16 ±1 LUFS, at most -2 dBTP)",
-                           "rebuild with the default [audio] targets")
+                           f"{measured.true_peak_dbtp} dBTP (want {loudness.target_lufs:g} ±1 LUFS, at most "
+                           f"{loudness.true_peak_dbtp:g} dBTP, {loudness.source})",
+                           "rebuild the episode with these [audio] targets")
             report.checked.append("loudness")
     report.checked.append("audio")
     return float(info.length)
@@ -372,14 +381,45 @@ def _check_ctoc(report: CheckReport, where: str, audio: Path) -> None:
         report.add("error", where, "ID3 needs exactly one top-level, ordered CTOC", "rebuild the episode")
 
 
-def check_show(target: str | Path, *, loudness: bool = True,
+@dataclass(frozen=True, slots=True)
+class Loudness:
+    """The loudness an episode must meet, and where that target came from."""
+
+    target_lufs: float = -16.0
+    true_peak_dbtp: float = -2.0
+    source: str = "Apple's recommendation"
+
+
+def show_targets(folder: Path) -> Loudness:
+    """The targets a show folder was built with (its publication record), else Apple's recommendation."""
+    from .errors import PublishError
+    from .publication import STATE_DIR, load_publication
+
+    if not (folder / STATE_DIR / "show.json").is_file():
+        return Loudness()
+    try:
+        record = load_publication(folder)
+    except PublishError:
+        return Loudness()
+    if record is None:
+        return Loudness()
+    return Loudness(record.target_lufs, record.true_peak_dbtp, "the show's [audio] targets")
+
+
+def check_show(target: str | Path, *, loudness: bool | Loudness = True,
                progress: Callable[[str], None] | None = None) -> CheckReport:
     """Check a built show folder or a feed URL against the podcast checklist.
 
     :param target: an output folder (with ``feed.xml``) or a feed URL.
-    :param loudness: measure loudness (decodes every episode; the slowest check).
+    :param loudness: measure loudness (decodes every episode; the slowest check) against these
+        targets; True: the targets the folder was built with (else -16 LUFS / -2 dBTP).
     :returns: the report; ``report.errors`` empty means the show passes.
     """
+    if loudness is True:
+        is_url = str(target).startswith(("http://", "https://"))
+        targets: Loudness | None = Loudness() if is_url else show_targets(Path(target))
+    else:
+        targets = loudness if isinstance(loudness, Loudness) else None
     from lxml import etree
 
     text = str(target)
@@ -418,7 +458,7 @@ def check_show(target: str | Path, *, loudness: bool = True,
         for index, item in enumerate(items, start=1):
             if progress:
                 progress(f"item {index}/{len(items)}")
-            _check_item(report, index, item, fetch, seen, loudness)
+            _check_item(report, index, item, fetch, seen, targets)
         report.checked.append("feed")
     finally:
         fetch.close()

@@ -397,18 +397,26 @@ def serve(folder: Path, host: str, port: int, timeout_s: float, quiet: bool) -> 
 @cli.command()
 @click.argument("target", default="output")
 @click.option("--no-loudness", is_flag=True, help="Skip measuring loudness (the slowest check).")
+@click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path),
+              help="Take the loudness targets from this audiobrief.toml (default: those the show was built with).")
 @_errors_to_exit_codes
-def check(target: str, no_loudness: bool) -> None:
+def check(target: str, no_loudness: bool, config: Path | None) -> None:
     """Check a built show folder or a feed URL against Apple, Podcasting 2.0 and smart-speaker rules.
 
+    Loudness is held to the targets the show was built with ([audio] target_lufs and
+    true_peak_dbtp, recorded in the folder), else Apple's -16 LUFS / -2 dBTP.
     Prints each problem with its fix; exits 1 when there are errors.
     """
-    from .check import check_show
+    from .check import Loudness, check_show
     from .errors import CheckError
 
     if not target.startswith(("http://", "https://")) and not Path(target, "feed.xml").is_file():
         raise click.BadParameter(f"{target} is neither a feed URL nor a folder with feed.xml", param_hint="TARGET")
-    report = check_show(target, loudness=not no_loudness)
+    loudness: bool | Loudness = not no_loudness
+    if config is not None and not no_loudness:
+        audio = _settings(config).audio
+        loudness = Loudness(audio.target_lufs, audio.true_peak_dbtp, f"from {config}")
+    report = check_show(target, loudness=loudness)
     for problem in report.problems:
         click.echo(str(problem))
     errors, warnings = len(report.errors), len(report.problems) - len(report.errors)
