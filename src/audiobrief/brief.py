@@ -10,6 +10,7 @@ when nothing usable remains or the file is not text.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 import re
@@ -488,19 +489,6 @@ def _derive_headline(text: str, max_words: int = 12) -> str:
 # --- JSON -------------------------------------------------------------------------------------------
 
 
-def _field(data: dict[str, Any], name: str, kind: type, where: str, path: str | None, *, required: bool) -> Any:
-    value = data.get(name)
-    if value is None:
-        if required:
-            raise BriefError(f"field '{where}{name}' is missing; add it ({kind.__name__})", path=path)
-        return None
-    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-        raise BriefError(
-            f"field '{where}{name}' must be a {kind.__name__}, not {type(value).__name__}", path=path
-        )
-    return value
-
-
 def parse_json_brief(text: str, *, path: str | None = None, brief_id: str | None = None) -> Brief:
     """Parse the JSON form of a brief (schema: ``audiobrief/schemas/brief.schema.json``).
 
@@ -531,52 +519,84 @@ def parse_yaml_brief(text: str, *, path: str | None = None, brief_id: str | None
     return brief_from_mapping(data, path=path, brief_id=brief_id)
 
 
+@functools.cache
+def _validator() -> Any:
+    from importlib import resources
+
+    import jsonschema
+
+    schema = json.loads(resources.files("audiobrief").joinpath("schemas/brief.schema.json").read_text("utf-8"))
+    return jsonschema.Draft202012Validator(schema)
+
+
+_JSON_TYPES = {"string": "a string", "integer": "a whole number", "array": "a list", "object": "an object"}
+
+
+def _where(error: Any) -> str:
+    parts = ""
+    for part in error.absolute_path:
+        parts += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return parts.lstrip(".")
+
+
+def validate_brief_data(data: Any, *, path: str | None = None) -> None:
+    """Check decoded JSON or YAML against ``schemas/brief.schema.json``, the one definition of a brief.
+
+    :raises BriefError: naming the first field that breaks the schema, and what it must be.
+    """
+    import jsonschema
+
+    if not isinstance(data, dict):
+        raise BriefError("the top level must be an object with 'title', 'facts', 'narratives'", path=path)
+    error = jsonschema.exceptions.best_match(_validator().iter_errors(data))
+    if error is None:
+        ignored = sorted(set(data) - set(_validator().schema["properties"]))
+        if ignored:
+            log.warning("%s: ignoring field(s) a brief does not have: %s", path or "<brief>", ", ".join(ignored))
+        return
+    where = _where(error)
+    if error.validator == "required":
+        missing = next(name for name in error.validator_value if name not in error.instance)
+        name = f"{where}.{missing}" if where else missing
+        raise BriefError(f"field '{name}' is missing; add it", path=path)
+    if error.validator == "anyOf" and not where:
+        raise BriefError("has no 'facts' and no 'narratives'; add at least one of them", path=path)
+    if error.validator == "type":
+        wanted = error.validator_value if isinstance(error.validator_value, str) else error.validator_value[0]
+        raise BriefError(f"field '{where}' must be {_JSON_TYPES.get(wanted, wanted)}, not "
+                         f"{type(error.instance).__name__}", path=path)
+    if error.validator == "minLength":
+        raise BriefError(f"field '{where}' is empty; give its text, or leave the field out", path=path)
+    if error.validator == "additionalProperties":
+        known = ", ".join(error.schema.get("properties", {}))
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        raise BriefError(f"field '{where}' has unknown key(s) {', '.join(extra)}; known: {known}", path=path)
+    if error.validator == "oneOf" and where.startswith("facts["):
+        raise BriefError(f"field '{where}' must be a string or an object with 'text' (and 'sources')", path=path)
+    raise BriefError(f"field '{where or 'top level'}': {error.message}", path=path)
+
+
 def brief_from_mapping(data: Any, *, path: str | None = None, brief_id: str | None = None) -> Brief:
-    """Build a brief from the structured form (decoded JSON or YAML), checking every field.
+    """Build a brief from the structured form (decoded JSON or YAML), checked against its JSON Schema.
 
     :raises BriefError: naming the field that is missing or of the wrong type.
     """
-    if not isinstance(data, dict):
-        raise BriefError("the top level must be an object with 'title', 'facts', 'narratives'", path=path)
-    title = _clean(_field(data, "title", str, "", path, required=True))
+    validate_brief_data(data, path=path)
+    title = _clean(data["title"])
     if not title:
         raise BriefError("field 'title' is empty; give the headline", path=path)
-    sources = []
-    for i, raw in enumerate(_field(data, "sources", list, "", path, required=False) or []):
-        if not isinstance(raw, dict):
-            raise BriefError(f"field 'sources[{i}]' must be an object", path=path)
-        sources.append(
-            Source(
-                number=_field(raw, "number", int, f"sources[{i}].", path, required=True),
-                outlet=_clean(_field(raw, "outlet", str, f"sources[{i}].", path, required=True)),
-                url=_field(raw, "url", str, f"sources[{i}].", path, required=False),
-            )
-        )
+    sources = tuple(Source(number=raw["number"], outlet=_clean(raw["outlet"]), url=raw.get("url"))
+                    for raw in data.get("sources") or [])
     facts = []
-    for i, raw in enumerate(_field(data, "facts", list, "", path, required=False) or []):
+    for raw in data.get("facts") or []:
         if isinstance(raw, str):
-            raw = {"text": raw}
-        if not isinstance(raw, dict):
-            raise BriefError(f"field 'facts[{i}]' must be a string or an object", path=path)
-        numbers = _field(raw, "sources", list, f"facts[{i}].", path, required=False) or []
-        if not all(isinstance(n, int) for n in numbers):
-            raise BriefError(f"field 'facts[{i}].sources' must list source numbers", path=path)
-        facts.append(Fact(_clean(_field(raw, "text", str, f"facts[{i}].", path, required=True)), tuple(numbers)))
-    narratives = []
-    for i, raw in enumerate(_field(data, "narratives", list, "", path, required=False) or []):
-        if not isinstance(raw, dict):
-            raise BriefError(f"field 'narratives[{i}]' must be an object", path=path)
-        narratives.append(
-            Narrative(
-                label=_clean(_field(raw, "label", str, f"narratives[{i}].", path, required=True)),
-                text=_clean(_field(raw, "text", str, f"narratives[{i}].", path, required=True)),
-                outlet=_field(raw, "outlet", str, f"narratives[{i}].", path, required=False),
-            )
-        )
-    if not facts and not narratives:
-        raise BriefError("has no 'facts' and no 'narratives'; add at least one of them", path=path)
+            facts.append(Fact(_clean(raw), ()))
+        else:
+            facts.append(Fact(_clean(raw["text"]), tuple(raw.get("sources") or ())))
+    narratives = [Narrative(label=_clean(raw["label"]), text=_clean(raw["text"]), outlet=raw.get("outlet"))
+                  for raw in data.get("narratives") or []]
     published = None
-    raw_published = _field(data, "published", str, "", path, required=False)
+    raw_published = data.get("published")
     if raw_published:
         try:
             published = dt.datetime.fromisoformat(raw_published.replace("Z", "+00:00"))
@@ -588,14 +608,14 @@ def brief_from_mapping(data: Any, *, path: str | None = None, brief_id: str | No
         if published.tzinfo is None:
             published = published.replace(tzinfo=dt.UTC)
     return Brief(
-        id=_field(data, "id", str, "", path, required=False) or brief_id or slugify(Path(path).stem if path else title),
+        id=data.get("id") or brief_id or slugify(Path(path).stem if path else title),
         title=title,
-        summary=_clean(_field(data, "summary", str, "", path, required=False) or ""),
+        summary=_clean(data.get("summary") or ""),
         facts=tuple(facts),
         narratives=tuple(narratives),
         sources=tuple(sources),
         published=published,
-        language=_field(data, "language", str, "", path, required=False) or "en",
+        language=data.get("language") or "en",
         path=path,
     )
 
