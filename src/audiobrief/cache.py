@@ -68,6 +68,24 @@ class SegmentCache:
     def __repr__(self) -> str:
         return f"SegmentCache({str(self.root)!r})"
 
+    def require_folder(self, *, create: bool) -> None:
+        """Fail unless the cache's folder is usable: not a file, and (with ``create``) creatable.
+
+        For a folder the producer chose (``--cache``, ``[cache] dir``); the default location only
+        warns when it cannot be written, since speech can still be made without it.
+
+        :raises ConfigError: naming the folder and the fix.
+        """
+        if self.root.exists() and not self.root.is_dir():
+            raise ConfigError(f"{self.root}: the cache folder is not a folder; choose another --cache "
+                              "(or [cache] dir), or use --no-cache")
+        if create:
+            try:
+                self.root.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ConfigError(f"{self.root}: cannot create the cache folder ({exc.strerror or exc}); choose "
+                                  "another --cache (or [cache] dir), or use --no-cache") from exc
+
     def _path(self, key: str) -> Path:
         if len(key) < 8 or not key.isalnum():
             raise ValueError(f"not a cache key: {key!r}")

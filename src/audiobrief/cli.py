@@ -128,12 +128,16 @@ def _parse_age(value: str) -> float:
     return float(match.group(1)) * unit
 
 
-def _cache(settings: Any, cache_dir: Path | None, no_cache: bool) -> Any:
+def _cache(settings: Any, cache_dir: Path | None, no_cache: bool, *, create: bool = True) -> Any:
     from .cache import SegmentCache, default_cache_dir
 
     if no_cache:
         return None
-    return SegmentCache(cache_dir or settings.cache_dir or default_cache_dir())
+    chosen = cache_dir or settings.cache_dir
+    segment_cache = SegmentCache(chosen or default_cache_dir())
+    if chosen is not None:
+        segment_cache.require_folder(create=create)
+    return segment_cache
 
 
 class _BuildDisplay:
@@ -287,7 +291,7 @@ cache_dir_option = click.option("--cache", "cache_dir", type=click.Path(file_oka
 @_errors_to_exit_codes
 def cache_info(cache_dir: Path | None, config: Path | None) -> None:
     """Where the cache is, how many segments it holds, and their size and age."""
-    info = _cache(_settings(config), cache_dir, False).info()
+    info = _cache(_settings(config), cache_dir, False, create=False).info()
     size_mb = info.size_bytes / 1e6
     click.echo(f"Cache:    {info.path}")
     click.echo(f"Segments: {info.entries} ({size_mb:.1f} MB)")
@@ -304,7 +308,7 @@ def cache_info(cache_dir: Path | None, config: Path | None) -> None:
 def cache_prune(older_than: str | None, cache_dir: Path | None, config: Path | None) -> None:
     """Delete cached segments (those unused for --older-than AGE, or all)."""
     age = _parse_age(older_than) if older_than is not None else None
-    segment_cache = _cache(_settings(config), cache_dir, False)
+    segment_cache = _cache(_settings(config), cache_dir, False, create=False)
     removed, freed = segment_cache.prune(age)
     click.echo(f"Removed {removed} segment(s), {freed / 1e6:.1f} MB, from {segment_cache.root}")
 

@@ -36,6 +36,7 @@ __all__ = [
     "public_url",
     "render_digest_notes",
     "render_show_notes",
+    "safe_show",
 ]
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
@@ -250,6 +251,21 @@ def _xml_safe(text: str) -> str:
     return _XML_FORBIDDEN.sub("", text)
 
 
+def safe_show(show: Show) -> Show:
+    """``show`` with characters XML cannot carry removed, and an empty description replaced by the title.
+
+    :raises FeedError: the title has nothing printable left.
+    """
+    import dataclasses
+
+    cleaned: dict[str, Any] = {f.name: _xml_safe(value).strip() for f in dataclasses.fields(show)
+               if isinstance(value := getattr(show, f.name), str)}
+    if not cleaned["title"]:
+        raise FeedError("show metadata: [show] title is empty; give the show a title in audiobrief.toml")
+    cleaned["description"] = cleaned["description"] or cleaned["title"]
+    return dataclasses.replace(show, **cleaned)
+
+
 def _shorten(text: str, max_chars: int | None) -> str:
     if max_chars is None or len(text) <= max_chars:
         return text
@@ -369,6 +385,7 @@ def build_feed(show: Show, episodes: Sequence[Episode], base_url: str, *, image_
     """
     if not base_url.startswith(("http://", "https://")):
         raise FeedError(f"base URL {base_url!r} must start with http:// or https:// (use --base-url)")
+    show = safe_show(show)
     base = folder_url(base_url)
     feed_url = public_url(base, "feed.xml")
     link = show.link or base

@@ -97,7 +97,7 @@ def make_engines(settings: Settings, engine_name: str | None = None, *, jobs: in
     Creating an engine checks that it can run; models load only when something is synthesized.
     The engine's options come from its ``[engine.<name>]`` table.
     """
-    name = engine_name or settings.engine.name
+    name = settings.engine.name if engine_name is None else engine_name
     by_voice: dict[str | None, TTSEngine] = {}
     engines: dict[str, TTSEngine] = {}
     options = settings.engine.options(name)

@@ -89,20 +89,21 @@ def write_show(folder: Path, settings: Settings, episodes: Sequence[Episode], *,
 
 def _write_show(folder: Path, settings: Settings, episodes: Sequence[Episode], *, image_file: str | None,
                 publication: Publication) -> None:
-    from .feed import build_feed
+    from .feed import build_feed, safe_show
     from .jsonfeeds import build_alexa_feed, build_json_feed
     from .site import render_site
 
     episodes = list(episodes)
     base = publication.base_url
-    rss = build_feed(settings.show, episodes, base, image_file=image_file, guid=publication.podcast_guid,
+    show = safe_show(settings.show)  # one cleaned show for every feed and the site
+    rss = build_feed(show, episodes, base, image_file=image_file, guid=publication.podcast_guid,
                      new_feed_url=publication.new_feed_url)  # validate first
     lines = store.episode_lines(episodes)
     store.save_show_key(folder, "")  # the show files are about to change: no key vouches for them meanwhile
     store.save_episodes(folder, episodes, lines)
-    store.atomic_write(folder / "feed.json", build_json_feed(settings.show, episodes, base, image_file=image_file))
-    store.atomic_write(folder / "alexa.json", build_alexa_feed(settings.show, episodes, base))
-    store.atomic_write(folder / "index.html", render_site(settings.show, episodes, folder, image_file=image_file))
+    store.atomic_write(folder / "feed.json", build_json_feed(show, episodes, base, image_file=image_file))
+    store.atomic_write(folder / "alexa.json", build_alexa_feed(show, episodes, base))
+    store.atomic_write(folder / "index.html", render_site(show, episodes, folder, image_file=image_file))
     store.atomic_write(folder / "feed.xml", rss)
     store.save_show_key(folder, show_key(settings, episodes, image_file, lines, publication))
 
