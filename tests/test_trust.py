@@ -6,6 +6,7 @@ Races and kills use real processes (``tests/procs.py``): a fake engine, the real
 from __future__ import annotations
 
 import json
+import shutil
 import os
 import subprocess
 import sys
@@ -268,3 +269,40 @@ def test_check_holds_a_show_to_the_loudness_targets_it_was_built_with(tmp_path: 
     default = _write(tmp_path / "default.toml", "[audio]\ntarget_lufs = -16.0\n")
     code, output = _cli("check", out, "--config", default)
     assert code == 1 and "want -16 ±1 LUFS" in output
+
+
+# --- no setting is silently dropped ---------------------------------------------------------------------
+
+
+def test_engine_options_reach_the_engines_and_their_fingerprints(tmp_path: Path) -> None:
+    from audiobrief.config import load_settings
+    from audiobrief.pipeline import make_engines
+
+    config = _write(tmp_path / "audiobrief.toml", "[engine.piper]\nlength_scale = 1.25\nnoise_scale = 0.5\n"
+                    "sentence_silence_s = 0.1\n[engine.espeak]\nvoice = \"en-gb\"\nrate_wpm = 200\n")
+    settings = load_settings(config)
+    piper = make_engines(settings)["host"]
+    assert (piper.length_scale, piper.noise_scale, piper.sentence_silence_s) == (1.25, 0.5, 0.1)  # type: ignore[attr-defined]
+    assert "ls=1.25/ns=0.5" in piper.fingerprint() and "/ss=0.1" in piper.fingerprint()
+    if shutil.which("espeak-ng"):
+        espeak = make_engines(settings, "espeak")["narrative"]
+        assert (espeak.voice, espeak.rate_wpm) == ("en-gb", 200)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("[voices]\nanchor = \"joe\"\n", "unknown key in [voices]: anchor; known keys: host, narrative"),
+        ("[engine]\nvoice = \"joe\"\n", "unknown key in [engine]: voice"),
+        ("[engine.piper]\nlength_scale = 9\n", "[engine.piper] length_scale = 9.0: use 0.25 to 4"),
+        ("[engine.gtts]\nslow = \"yes\"\n", "[engine.gtts] slow = 'yes': expected true or false"),
+        ("[engine]\nfallback = \"nope\"\n", "[engine] fallback = 'nope': choose one of"),
+        ("[limits]\nmax_words = 0\n", "[limits] max_words = 0: must be above 0"),
+        ("[show]\ndescription = 3\n", "[show] description = 3: expected a quoted string"),
+        ("[sound]\nx = 1\n", "unknown section(s): sound"),
+    ],
+)
+def test_every_table_of_the_config_is_checked(tmp_path: Path, toml: str, message: str) -> None:
+    config = _write(tmp_path / "audiobrief.toml", toml)
+    code, output = _cli("script", EXAMPLES / "seed-brief.txt", "--config", config)
+    assert code == 1 and message in output and str(config) in output, output
