@@ -6,8 +6,8 @@ Races and kills use real processes (``tests/procs.py``): a fake engine, the real
 from __future__ import annotations
 
 import json
-import shutil
 import os
+import shutil
 import subprocess
 import sys
 import time

@@ -8,9 +8,9 @@ import socket
 import subprocess
 import threading
 import time
-from pathlib import Path
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
