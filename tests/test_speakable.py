@@ -10,7 +10,7 @@ from audiobrief.speakable import speakable, split_sentences
 
 EXAMPLES = [
     ("Pres. Vladimir Putin met Gov. Smith and Sen. Jones.", "President Vladimir Putin met Governor Smith and Senator Jones."),
-    ("It grew 31.5% in Jan. and fell .75 percentage points.", "It grew 31.5 percent in January and fell point 75 percentage points."),
+    ("It grew 31.5% in Jan. and fell .75 percentage points.", "It grew 31.5 percent in January and fell point seven five percentage points."),
     ("The plan costs $6.9T, or €2bn, or £300m.", "The plan costs 6.9 trillion dollars, or 2 billion euros, or 300 million pounds."),
     ("Crowds of 2K, then 1.4K, then 100K.", "Crowds of 2 thousand, then 1.4 thousand, then 100 thousand."),
     ("Kim said: 'we will always stand with Russia.'", "Kim said: we will always stand with Russia."),
@@ -29,7 +29,7 @@ EXAMPLES = [
     ("Rates of 1.5% to 1.75%, or 1.5%-1.75%", "Rates of 1.5 to 1.75 percent, or 1.5 to 1.75 percent"),
     ("The court ruled 6-3, a 6-3 decision.", "The court ruled 6 to 3, a 6 to 3 decision."),
     ("Talks on Jan. 13 and May 31, 2024, after a 1994 treaty signed in 1994.",
-     "Talks on January 13th and May 31st, twenty twenty-four, after a 1994 treaty signed in nineteen ninety-four."),
+     "Talks on January 13th and May 31st, twenty twenty-four, after a nineteen ninety-four treaty signed in nineteen ninety-four."),
     ("The 3rd round and the 21st century", "The 3rd round and the 21st century"),
     ("The US, UN, EU, PRC and KMT; ECOWAS, NATO and the FED", "The US, UN, EU, PRC and KMT; Ecowas, Nato and the Fed"),
     ("Since 2000 and in 2005", "Since two thousand and in two thousand five"),
