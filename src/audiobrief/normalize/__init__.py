@@ -73,6 +73,7 @@ class Normalizer:
         self.months: list[str] = table.get("months", [])
         self.fractions: dict[str, str] = table.get("fractions", {})
         self.phrases: dict[str, str] = table.get("phrases", {})
+        self.continuing: frozenset[str] = frozenset(table.get("continuing", []))
         macros = {
             "currency": _alternation(self.currencies),
             "scale": _alternation(self.scales),
@@ -201,14 +202,22 @@ class Normalizer:
 
             spoken = _PLACEHOLDER.sub(fill, rule.say)
             spoken = re.sub(r" {2,}", " ", spoken).strip()
-            if rule.keep_final_stop and match.group(0).endswith(".") and re.match(r"\s*$|\s+[A-Z]", match.string[match.end():]):
+            rest = match.string[match.end():]
+            if (rule.keep_final_stop and match.group(0).endswith(".") and re.match(r"\s*$|\s+[A-Z]", rest)
+                    and not self._continues(rest)):
                 spoken += "."
             whole = match.group(0)
-            lead = whole[: len(whole) - len(whole.lstrip())]
-            trail = whole[len(whole.rstrip()):] if whole.strip() else ""
+            # keep the match's own spacing; a template that starts or ends with a space adds one
+            lead = " " if rule.say.startswith(" ") else whole[: len(whole) - len(whole.lstrip())]
+            trail = " " if rule.say.endswith(" ") else (whole[len(whole.rstrip()):] if whole.strip() else "")
             return lead + spoken + trail
 
         return replace
+
+    def _continues(self, rest: str) -> bool:
+        """Whether the capitalised word after an abbreviation continues the sentence ("9 a.m. Monday")."""
+        word = re.match(r"\s+([A-Z][\w]*)", rest)
+        return bool(word) and word.group(1) in self.continuing  # type: ignore[union-attr]
 
     # --- the stages ---------------------------------------------------------------------------------
 
