@@ -21,8 +21,10 @@ BRIEFS = sorted((DATA / "briefs").iterdir())
 
 #: Page chrome that must never reach the script, whatever the rendering.
 CHROME = ["0:00", "Image copyright", "Example Photo Agency", "Metaculus", "Establishment split", "CRITICAL",
-          "Political split", "Public figures", "newsletter", "Articles on this story", "Members online",
-          "Posted by", "Reply", "LR:", "CP:", "Forums", "ð", "â€"]
+          "Political split", "Public figures", "newsletter", "Newsletter", "Articles on this story", "Members online",
+          "Posted by", "Reply", "LR:", "CP:", "Forums", "ð", "â€", "Sign Up", "profile image", "All rights reserved",
+          "Version", "edited by", "submitted", "users here now", "aggregator", "affiliated", "Moderators",
+          "quillfeather", "worldwatch", "Be civil", "points (", "???"]
 
 #: What each rendering must be understood as: (facts, [(label, outlet)], headline).
 EXPECTED: dict[str, tuple[int, list[tuple[str, str | None]], str]] = {
@@ -44,6 +46,16 @@ EXPECTED: dict[str, tuple[int, list[tuple[str, str | None]], str]] = {
     "facts-only.txt": (2, [], "Library Extends Weekend Hours"),
     "markdown.md": (2, [("Pro-union narrative", "Labour Weekly"), ("Pro-business narrative", "Commerce Daily")],
                     "Rail Strike Ends After 12-Day Walkout"),
+    "no-headings.txt": (2, [("Supporters' narrative", None), ("Critics' narrative", None)],
+                        "Coastal Town Votes to Close Its Ferry Line"),
+    "one-line-repost.txt": (0, [("Pro-utility narrative", None), ("Consumer-advocate narrative", None)],
+                            "City Water Prices Rise 12% From July"),
+    "lemmy-repost.txt": (3, [("Pro-agency narrative", "Metro Daily"), ("Commuter narrative", "Harbor Voice")],
+                         "Bridge Repairs Close Main Route for Six Weeks"),
+    "chrome-variants.txt": (3, [("Pro-freeze narrative", "Transit Weekly"), ("Fiscal-watchdog narrative", "Budget Monitor")],
+                            "Regional Rail Fares Frozen for Two Years"),
+    "ellipsis-summary.txt": (2, [("Pro-toll narrative", "City Ledger"), ("Anti-toll narrative", "Drivers Weekly")],
+                             "Toll Rises on the Harbor Bridge"),
     "yaml-brief.yaml": (1, [("Pro-restitution narrative", "Arts Ledger"), ("Anti-restitution narrative", None)],
                         "Museum Returns Bronze Statues"),
 }
@@ -172,3 +184,23 @@ def test_unusable_rendering_exits_1_naming_file_and_line(tmp_path: Path) -> None
     result = CliRunner().invoke(cli, ["script", str(path)])
     assert result.exit_code == 1
     assert f"{path}, line 2: found no facts and no narratives" in result.output
+
+
+@pytest.mark.parametrize("path", [p for p in BRIEFS if p.suffix in (".txt", ".md")], ids=lambda p: p.name)
+def test_what_was_dropped_as_chrome_is_reviewed(path: Path, golden) -> None:
+    """Every line dropped as page chrome, per fixture: a real sentence dropped shows up in review."""
+    from audiobrief.brief import dropped_lines
+
+    report = "".join(f"{number}: {line}\n" for number, line in dropped_lines(path.read_text(encoding="utf-8")))
+    golden(f"briefs/{path.stem}.dropped.txt", report or "(nothing dropped)\n")
+
+
+def test_a_summary_cut_with_an_ellipsis_keeps_its_words() -> None:
+    brief = load_brief(DATA / "briefs" / "ellipsis-summary.txt")
+    assert brief.summary == "A new $2 toll will be charged on the Harbor Bridge."
+
+
+def test_citations_go_even_when_the_item_has_decimals_or_the_sources_line_forgot_them() -> None:
+    brief = load_brief(DATA / "briefs" / "chrome-variants.txt")
+    assert brief.facts[0].text.endswith("risen 31.5% since the elections.")
+    assert brief.facts[-1].text == "Discounted monthly passes for students will continue."

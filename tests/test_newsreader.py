@@ -268,7 +268,7 @@ def test_what_stays_digits_is_heard_as_the_words(left: str, words: str) -> None:
 @needs_espeak
 def test_no_symbol_is_read_out_loud() -> None:
     read_out = []
-    for _, written, spoken in CASES:
+    for _, written, _spoken in CASES:
         phonemes = _phonemes(speakable(written))
         read_out += [f"{written!r}: {name}" for mark, name in READ_OUT_SYMBOLS.items() if mark in phonemes]
     assert read_out == []

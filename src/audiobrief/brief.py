@@ -31,6 +31,7 @@ __all__ = [
     "PARSERS",
     "brief_from_mapping",
     "brief_paths",
+    "dropped_lines",
     "load_brief",
     "parse_json_brief",
     "parse_text_brief",
@@ -60,6 +61,11 @@ SECTION_HEADINGS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"articles on this story", "chrome"),
         (r"(related|more) (stories|articles|coverage)", "chrome"),
         (r"comments( \(\d+\))?", "chrome"),
+        # link-aggregator sidebars (Lemmy and the like): everything after these is the sidebar
+        (r"(\d+\s+)?users here now", "chrome"),
+        (r"(community )?rules", "chrome"),
+        (r"moderators", "chrome"),
+        (r"(about|sidebar|community info(rmation)?)( this community)?", "chrome"),
     )
 )
 
@@ -78,6 +84,20 @@ JUNK_LINES: tuple[re.Pattern[str], ...] = tuple(
         r"(joined|posts|location)\s*:\s*\S+.*",
         r"\d+\s+(replies|views|comments|likes)",
         r"((reply|quote|report|share|like|permalink)\s*)+",
+        r"sign up( now| today| here)?( for (our|the) (free )?(daily |weekly )?newsletters?)?[.!]?",
+        r".*\bnewsletters?\b.*\b(sign up|subscribe)\b.*",
+        r"(subscribe|sign up)\s+(now|today|here)[.!]?",
+        r".{1,60}\bprofile (image|picture|photo)",
+        r"(\u00a9\s*)?(copyright\s*)?(\u00a9\s*)?(\d{4}\s*)?.{0,60}\ball rights reserved\.?",
+        r"version\s+\d+(\.\d+)+",
+        r"(last )?edited( \d+ \w+ ago)? by\s+\S+.*",
+        r"submitted\s+\d+\s+\w+\s+ago\s+by\s+.*",
+        r"this post was submitted on\s+.*",
+        r"\d+\s+points?\s*(\(\d+% liked\))?",
+        r"\d+\s+(subscribers|users\s*/\s*\w+|comments?)",
+        r"created by\s+\S+.*",
+        r"(cross-?posted|crossposted) (from|to)\s+.*",
+        r"(?-i:[a-z0-9_-]{2,40})",  # a bare lowercase handle or community name (forum and aggregator pages)
     )
 )
 
@@ -105,6 +125,22 @@ FACT_OUTLET_SUFFIX = re.compile(
     r"(?P<outlet>[A-Z][\w&.'\u2019-]*(?:\s+[A-Z&][\w&.'\u2019-]*){0,4})\s*\(\s*LR:\s*\d+\s*,?\s*CP:\s*\d+\s*\)\s*$"
 )
 
+#: Words and phrases that mark a paragraph as someone's case rather than reporting, for briefs with
+#: no headings and no labels. Each hit scores one; two or more make a narrative.
+OPINION_MARKERS: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(rf"\b{pattern}\b", re.I)
+    for pattern in (
+        "argues?", "argued", "insists?", "claims?", "contends?", "believes?", "calls? (it|the|this)", "says? the",
+        "warns? that", "accuses?", "slams?", "praises?", "hails?", "condemns?", "blames?", "denounces?",
+        "betrayal", "disgrace(ful)?", "reckless", "shameful", "sensible", "outrage(ous)?", "scandal(ous)?",
+        "propaganda", "so-called", "must", "should", "never", "finally", "at last", "common sense",
+        "supporters", "critics", "opponents", "proponents", "backers", "defenders", "skeptics",
+        "narrative", "in (their|our|his|her) view", "we", "our",
+    )
+)
+#: Who a paragraph speaks for, when it says so in its first words: "Supporters of the closure argue ..."
+SIDE_OPENERS = re.compile(r"^(?P<side>supporters|critics|opponents|proponents|backers|defenders|skeptics)\b", re.I)
+
 #: Acronyms kept in capitals when an ALL-CAPS headline is put into title case.
 ACRONYMS = frozenset({"US", "UK", "UN", "EU", "NATO", "FBI", "CIA", "GDP", "PRC", "KMT", "ECOWAS", "FED", "AI",
                       "NHS", "WHO", "IMF", "OPEC", "GOP", "BBC", "TASS", "NASA", "USA", "COVID"})
@@ -117,6 +153,7 @@ _SOURCE_ITEM = re.compile(r"(?P<number>\d{1,3})\s*(?P<outlet>.+?)(?=\s*(?:,|;|\b
 _OUTLET_END = re.compile(r"(?<!\b[A-Z])\.\s+(?=\S)")
 # A citation: 1-3 digits (maybe a comma list) glued after sentence-final punctuation or a quote.
 _CITATION = re.compile(r"(?<=[.!?'\"\u2019\u201d)\]])(?P<nums>\d{1,3}(?:\s*,\s*\d{1,3})*)\s*$")
+_MID_CITATION = re.compile(r"(?<=[A-Za-z%)\u2019'\"][.!?])\d{1,3}(?:\s*,\s*\d{1,3})*(?=\s+[A-Z\u201c\"])")
 _ELLIPSIS_END = re.compile(r"\s*(\.{3,}|\u2026)\s*$")
 _SENTENCE_END = re.compile(r"[.!?]['\"\u2019\u201d)]*(?=\s|$)")
 _ENDS_SENTENCE = re.compile(r"[.!?]['\"\u2019\u201d)]*$")
@@ -187,6 +224,8 @@ def _complete_sentences(text: str) -> str:
     'One thing happened.'
     >>> _complete_sentences("It happened on Wednesday....")
     'It happened on Wednesday.'
+    >>> _complete_sentences("A toll will be charged on the Harbor Bridge...")
+    'A toll will be charged on the Harbor Bridge.'
     """
     text = _clean(text)
     match = _ELLIPSIS_END.search(text)
@@ -194,14 +233,12 @@ def _complete_sentences(text: str) -> str:
         return text
     body = text[: match.start()]
     glued = match.group(0)[:1] != " "
-    if glued and len(match.group(1)) >= 4 and re.search(r"\w['\"\u2019]?$", body):
-        # "Wednesday...." is a whole sentence followed by a teaser ellipsis.
+    if glued and re.search(r"\w['\"\u2019]?$", body):
+        # "on the Harbor Bridge..." : a teaser ellipsis after a whole word; every word is kept.
         return body + "."
     ends = list(_SENTENCE_END.finditer(body))
     if ends:
         return body[: ends[-1].end()]
-    if glued:
-        body = body.rsplit(" ", 1)[0]  # drop the word the cut went through
     return body.rstrip(" ,;:") + "."
 
 
@@ -219,17 +256,17 @@ def strip_citation(text: str, known: Iterable[int] = ()) -> tuple[str, tuple[int
     ('inflation was 3.5', ())
     """
     known_numbers = set(known)
+    # Citations inside the text ("in the elections.5 Turnout ...") go whatever their number.
+    text = _MID_CITATION.sub("", text)
     match = _CITATION.search(text)
     if match is None:
         return text, ()
     numbers = tuple(int(n) for n in re.split(r"\s*,\s*", match.group("nums")))
     before = text[: match.start()]
-    if known_numbers:
-        if not set(numbers) <= known_numbers:
-            return text, ()
-    elif re.search(r"\d\.$", before):
-        return text, ()
-    return before.rstrip(), numbers
+    if re.search(r"\d\.$", before) and not (known_numbers and set(numbers) <= known_numbers):
+        return text, ()  # the decimals of a number ("3.5"), not a citation
+    # Digits glued after a word's full stop are a citation even when the sources line forgot them.
+    return before.rstrip(), tuple(n for n in numbers if not known_numbers or n in known_numbers)
 
 
 def parse_sources(rest: str) -> tuple[Source, ...]:
@@ -264,6 +301,7 @@ class _TextDoc:
     facts: list[_Item] = field(default_factory=list)
     narratives: list[_Item] = field(default_factory=list)
     chrome: list[_Item] = field(default_factory=list)
+    dropped: list[tuple[int, str]] = field(default_factory=list)
     sources: tuple[Source, ...] = ()
     warnings: list[str] = field(default_factory=list)
 
@@ -318,17 +356,24 @@ def _split_document(text: str) -> _TextDoc:
             after_blank = True
             continue
         if _is_junk(line):
+            doc.dropped.append((number, line))
             continue
         heading = _section_of(line)
         if heading is not None:
             section, after_blank = heading, False
+            if heading == "chrome":
+                doc.dropped.append((number, line))
             continue
         sources = _SOURCES_LINE.match(line)
         if sources is not None:
             doc.sources = doc.sources + parse_sources(sources.group("rest"))
             continue
         if title is not None and _clean(_heading_key(line)).lower() == title.lower():
+            doc.dropped.append((number, line))
             continue  # the headline repeated as an image caption
+        if section == "chrome":
+            doc.dropped.append((number, line))
+            continue
         bullet = _BULLET.match(line)
         if section == "header" and bullet is not None and doc.header and _label_line(line) is None:
             section = "facts"  # bullets straight after the headline are facts (forum reposts)
@@ -355,12 +400,58 @@ def _split_document(text: str) -> _TextDoc:
     # but among the facts: in a social post they follow the headline with no heading at all.
     header = []
     for index, item in enumerate(doc.header):
-        parts = _split_inline(item) if index else [item]
-        header += [p for p in parts if p.label is None]
+        parts = _split_inline(item)
+        if index == 0 and (not parts or parts[0].label is not None):
+            parts = [item]  # a headline that merely looks like a label stays the headline
+        lead = [p for p in parts if p.label is None]
+        header += _split_headline(lead[0]) + lead[1:] if index == 0 and lead else lead
         doc.narratives += [p for p in parts if p.label is not None]
     doc.header = header
     doc.narratives = [piece for item in doc.narratives for piece in (_split_inline(item) if item.label is None else [item])]
     return doc
+
+
+_CAPS_HEADLINE = re.compile(r"(?P<head>(?:[A-Z0-9$%'\u2019&.,-]+\s+){2,}[A-Z0-9$%'\u2019&.,-]*[A-Z0-9%])\s+(?=[A-Z][a-z])")
+
+
+def _split_headline(item: _Item) -> list[_Item]:
+    """A one-line post: an ALL-CAPS headline running into its text becomes headline + summary."""
+    text = _clean(item.text)
+    match = _CAPS_HEADLINE.match(text)
+    if match is None or sum(c.isalpha() for c in match.group("head")) < 8:
+        return [item]
+    rest = text[match.end():].strip()
+    return [_Item(item.line, match.group("head").strip()), *([_Item(item.line, rest)] if rest else [])]
+
+
+def _opinion_score(text: str) -> int:
+    return sum(1 for marker in OPINION_MARKERS if marker.search(text))
+
+
+def _infer_story(paragraphs: list[_Item], warnings: list[str], where: str) -> tuple[list[_Item], list[_Item]]:
+    """Facts and narratives of a brief with no headings and no labels, from its paragraphs.
+
+    Reporting comes first, then one paragraph per side: the first paragraph (after the headline)
+    that reads as someone's case, and every paragraph after it, are narratives. When none does,
+    every paragraph is read in order as the story.
+    """
+    first_case = next((i for i, p in enumerate(paragraphs) if i and _opinion_score(p.text) >= 2), None)
+    if first_case is None:
+        warnings.append(f"{where}: no headings and no narratives found; reading the paragraphs in order as the story")
+        return paragraphs, []
+    narratives = []
+    for index, paragraph in enumerate(paragraphs[first_case:], start=1):
+        side = SIDE_OPENERS.match(_clean(paragraph.text))
+        label = f"{side.group('side').capitalize()}' narrative" if side else f"Narrative {index}"
+        narratives.append(_Item(paragraph.line, paragraph.text, label=label))
+    warnings.append(f"{where}: no headings; read {first_case} paragraph(s) as facts and {len(narratives)} as "
+                    "narratives (by their wording)")
+    return paragraphs[:first_case], narratives
+
+
+def dropped_lines(text: str) -> list[tuple[int, str]]:
+    """The lines of a text brief that were dropped as page chrome (line number, text), for review."""
+    return sorted(_split_document(text).dropped)
 
 
 def _narrative_from_rest(label: str, rest: str, sources: tuple[Source, ...]) -> Narrative:
@@ -432,6 +523,9 @@ def parse_text_brief(text: str, *, path: str | None = None, brief_id: str | None
     """
     where = path or "<brief>"
     doc = _split_document(text)
+    if not doc.facts and not doc.narratives and len(doc.header) >= 2:
+        doc.facts, doc.narratives = _infer_story(doc.header[1:], doc.warnings, where)
+        doc.header = doc.header[:1]
     sources = list(doc.sources)
     known = {s.number for s in sources}
     facts: list[Fact] = []

@@ -55,6 +55,28 @@ _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": 
 _QUOTE_MARK = re.compile(r"\"|(?<![A-Za-z])'|'(?![A-Za-z])")
 
 
+def _drop_quote_marks(text: str) -> str:
+    """Quotation marks go; apostrophes stay, a plural possessive too ("three days' notice"),
+    unless a quotation opened with a single mark is still open ("the 'bus' lane")."""
+    out: list[str] = []
+    open_quote = False
+    last = 0
+    for match in _QUOTE_MARK.finditer(text):
+        mark = match.group(0)
+        start = match.start()
+        possessive = (mark == "'" and start > 0 and text[start - 1] == "s"
+                      and re.match(r"\s[a-z]", text[start + 1:start + 3]) is not None)
+        if possessive and not open_quote:
+            continue
+        if mark == "'":
+            opening = start == 0 or not text[start - 1].isalpha()
+            open_quote = opening
+        out.append(text[last:start])
+        last = match.end()
+    out.append(text[last:])
+    return "".join(out)
+
+
 def _speakable_once(text: str, table: Mapping[str, str], language: str) -> str:
     from .normalize import normalizer_for
 
@@ -68,7 +90,7 @@ def _speakable_once(text: str, table: Mapping[str, str], language: str) -> str:
     text = re.sub(r"\.{3,}|\u2026", "...", text)
     text = normalizer.abbreviations(text)
     text = normalizer.numbers(text)
-    text = _QUOTE_MARK.sub("", text)
+    text = _drop_quote_marks(text)
     # Dashes used as parentheses read best as commas.
     text = re.sub(r"\s*[\u2014\u2013]\s*|\s+-{1,2}\s+", ", ", text)
     text = normalizer.acronyms_as_words(text, table)
