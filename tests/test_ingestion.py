@@ -204,3 +204,12 @@ def test_citations_go_even_when_the_item_has_decimals_or_the_sources_line_forgot
     brief = load_brief(DATA / "briefs" / "chrome-variants.txt")
     assert brief.facts[0].text.endswith("risen 31.5% since the elections.")
     assert brief.facts[-1].text == "Discounted monthly passes for students will continue."
+
+
+@pytest.mark.parametrize("path", [p for p in BRIEFS if p.suffix in (".txt", ".md")], ids=lambda p: p.name)
+def test_every_line_is_classified_as_reviewed(path: Path, golden) -> None:
+    """What the parser took each line for (headline, summary, heading, fact, label, narrative, chrome...)."""
+    from audiobrief.brief import classify_lines
+
+    lines = classify_lines(path.read_text(encoding="utf-8"))
+    golden(f"briefs/{path.stem}.lines.txt", "".join(f"{n:>3} {role:<14} {line[:90]}\n" for n, role, line in lines))

@@ -31,6 +31,7 @@ __all__ = [
     "PARSERS",
     "brief_from_mapping",
     "brief_paths",
+    "classify_lines",
     "dropped_lines",
     "load_brief",
     "parse_json_brief",
@@ -302,6 +303,7 @@ class _TextDoc:
     narratives: list[_Item] = field(default_factory=list)
     chrome: list[_Item] = field(default_factory=list)
     dropped: list[tuple[int, str]] = field(default_factory=list)
+    lines: list[tuple[int, str, str]] = field(default_factory=list)
     sources: tuple[Source, ...] = ()
     warnings: list[str] = field(default_factory=list)
 
@@ -345,6 +347,24 @@ def _split_inline(item: _Item) -> list[_Item]:
     return pieces
 
 
+#: How each non-blank line of a text brief is classified, first match wins: (class, test of
+#: (line, headline so far, current section)). What a class does is in :func:`_split_document`.
+LINE_CLASSES: tuple[tuple[str, Callable[[str, str | None, str], bool]], ...] = (
+    ("chrome", lambda line, title, section: _is_junk(line)),
+    ("heading", lambda line, title, section: _section_of(line) is not None),
+    ("sources", lambda line, title, section: _SOURCES_LINE.match(line) is not None),
+    ("repeat", lambda line, title, section: title is not None and _clean(_heading_key(line)).lower() == title.lower()),
+    ("sidebar", lambda line, title, section: section == "chrome"),
+    ("label", lambda line, title, section: section in ("narratives", "header") and title is not None
+     and _label_line(line) is not None),
+    ("bullet", lambda line, title, section: _BULLET.match(line) is not None),
+)
+
+
+def _classify(line: str, title: str | None, section: str) -> str:
+    return next((name for name, test in LINE_CLASSES if test(line, title, section)), "text")
+
+
 def _split_document(text: str) -> _TextDoc:
     doc = _TextDoc()
     section = "header"
@@ -355,44 +375,44 @@ def _split_document(text: str) -> _TextDoc:
         if not line:
             after_blank = True
             continue
-        if _is_junk(line):
+        kind = _classify(line, title, section)
+        if kind in ("chrome", "repeat", "sidebar"):
             doc.dropped.append((number, line))
+            doc.lines.append((number, kind, line))
             continue
-        heading = _section_of(line)
-        if heading is not None:
-            section, after_blank = heading, False
-            if heading == "chrome":
+        if kind == "heading":
+            section, after_blank = _section_of(line) or section, False
+            doc.lines.append((number, "chrome heading" if section == "chrome" else "heading", line))
+            if section == "chrome":
                 doc.dropped.append((number, line))
             continue
-        sources = _SOURCES_LINE.match(line)
-        if sources is not None:
-            doc.sources = doc.sources + parse_sources(sources.group("rest"))
-            continue
-        if title is not None and _clean(_heading_key(line)).lower() == title.lower():
-            doc.dropped.append((number, line))
-            continue  # the headline repeated as an image caption
-        if section == "chrome":
-            doc.dropped.append((number, line))
+        if kind == "sources":
+            doc.sources = doc.sources + parse_sources(_SOURCES_LINE.match(line).group("rest"))  # type: ignore[union-attr]
+            doc.lines.append((number, "sources", line))
             continue
         bullet = _BULLET.match(line)
-        if section == "header" and bullet is not None and doc.header and _label_line(line) is None:
+        if section == "header" and kind == "bullet" and doc.header:
             section = "facts"  # bullets straight after the headline are facts (forum reposts)
         items: list[_Item] = getattr(doc, section)
         body = line[bullet.end() :] if bullet else line
-        label = _label_line(line) if section in ("narratives", "header") else None
-        if label is not None and section == "header" and not doc.header:
-            label = None  # the first line is the headline, whatever it looks like
-        if label is not None:
+        if kind == "label":
+            label = _label_line(line)
+            assert label is not None
             items.append(_Item(number, "", label=label.group("label"), outlet=label.group("outlet")))
             if section == "header":
                 section = "narratives"
                 doc.narratives.append(doc.header.pop())
+            role = "label"
         elif items and items[-1].label is not None and not items[-1].text:
             items[-1].text = body  # the paragraph under a label that stood on its own line
+            role = "narrative"
         elif section == "header" or bullet is not None or not items or after_blank:
             items.append(_Item(number, _heading_key(body) if section == "header" and not items else body))
+            role = {"header": "headline" if len(doc.header) == 1 else "summary", "facts": "fact"}.get(section, "narrative")
         else:
             items[-1].text = f"{items[-1].text} {body}"  # a wrapped line continues the item above it
+            role = "continued"
+        doc.lines.append((number, role, line))
         if section == "header" and len(doc.header) == 1 and title is None:
             title = _clean(doc.header[0].text)
         after_blank = False
@@ -447,6 +467,15 @@ def _infer_story(paragraphs: list[_Item], warnings: list[str], where: str) -> tu
     warnings.append(f"{where}: no headings; read {first_case} paragraph(s) as facts and {len(narratives)} as "
                     "narratives (by their wording)")
     return paragraphs[:first_case], narratives
+
+
+def classify_lines(text: str) -> list[tuple[int, str, str]]:
+    """Every non-blank line of a text brief with what the parser took it for (line number, role, text).
+
+    Roles: headline, summary, heading, fact, label, narrative, continued (a wrapped line), sources,
+    chrome, chrome heading, sidebar (under a chrome heading), repeat (the headline again).
+    """
+    return _split_document(text).lines
 
 
 def dropped_lines(text: str) -> list[tuple[int, str]]:
