@@ -75,7 +75,56 @@ def test_espeak_engine_speaks() -> None:
 def test_engines_command_data_reports_each_engine() -> None:
     statuses = {s.name: s for s in engine_statuses()}
     assert statuses["piper"].available and "joe" in statuses["piper"].voices
-    assert set(statuses) == {"piper", "espeak", "gtts"}
+    assert set(statuses) == {"piper", "espeak", "gtts", "hibari"}
+    assert statuses["hibari"].available and statuses["hibari"].voices[0] == "heart"
+    assert "emma (download)" in statuses["hibari"].voices  # marked: needs a download, impossible offline
+
+
+# --- the contract every engine keeps -------------------------------------------------------------------
+
+CONTRACT = [
+    pytest.param("fake", {}, True, id="fake"),
+    pytest.param("piper", {}, False, id="piper"),  # Piper's noise is random: not promised
+    pytest.param("espeak", {}, True, id="espeak", marks=needs_espeak),
+    pytest.param("hibari", {}, True, id="hibari"),
+]
+
+
+@pytest.mark.parametrize(("name", "options", "deterministic"), CONTRACT)
+def test_engine_contract(name: str, options: dict, deterministic: bool) -> None:
+    engine = get_engine(name, **options)
+    assert isinstance(engine, TTSEngine) and engine.name == name
+    fingerprint = engine.fingerprint()
+    assert fingerprint.startswith(f"{name}/") and fingerprint == get_engine(name, **options).fingerprint()
+    chunks = list(engine.synthesize(SENTENCE))
+    assert chunks and all(c.sample_rate_hz >= 16_000 for c in chunks)
+    pcm = b"".join(c.pcm for c in chunks)
+    check_speech("contract", SENTENCE, pcm, chunks[0].sample_rate_hz)  # no silent or implausibly short audio
+    if deterministic:
+        assert b"".join(c.pcm for c in engine.synthesize(SENTENCE)) == pcm
+
+
+def test_hibari_speed_changes_the_fingerprint_and_the_length() -> None:
+    slow, fast = get_engine("hibari", speed=0.8), get_engine("hibari", speed=1.25)
+    assert slow.fingerprint() != fast.fingerprint()
+    assert _speech_seconds(slow) > _speech_seconds(fast) * 1.3
+
+
+def test_hibari_voices_that_need_a_download_fail_clearly_offline(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("HIBARI_HOME", str(tmp_path))  # an empty cache: nothing downloaded
+    with pytest.raises(EngineUnavailable, match=r"voice 'emma' is not bundled.*download.*'heart'"):
+        get_engine("hibari", voice="emma")
+    with pytest.raises(EngineUnavailable, match="unknown voice 'nobody'"):
+        get_engine("hibari", voice="nobody")
+
+
+def test_a_missing_hibari_package_is_engine_unavailable_naming_the_install(monkeypatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "hibari" else real(name, *a))
+    with pytest.raises(EngineUnavailable, match="pip install hibari-tts"):
+        get_engine("hibari")
 
 
 # --- gTTS against a local server that speaks Google's batchexecute protocol -----------------------
@@ -250,3 +299,22 @@ class _SilentAfterFirst(FakeEngine):
     def synthesize(self, text: str):
         self.silent = bool(self.calls)
         return super().synthesize(text)
+
+
+def test_voices_can_name_their_engine_per_role(tmp_path: Path) -> None:
+    from audiobrief.config import load_settings
+    from audiobrief.errors import ConfigError
+    from audiobrief.pipeline import make_engines
+
+    config = tmp_path / "audiobrief.toml"
+    config.write_text('[voices]\nhost = "hibari:heart"\nnarrative = "piper:joe"\n[engine.hibari]\nspeeds = { heart = 1.1 }\n')
+    engines = make_engines(load_settings(config))
+    assert engines["host"].name == "hibari" and engines["narrative"].name == "piper"
+    assert "speed=1.1" in engines["host"].fingerprint()
+    assert {e.name for e in make_engines(load_settings(config), "espeak").values()} == {"espeak"}  # --engine wins
+    config.write_text('[voices]\nhost = "nope:joe"\n')
+    with pytest.raises(ConfigError, match="unknown engine 'nope'.*hibari:heart"):
+        load_settings(config)
+    config.write_text('[engine.hibari]\nspeed = 3.0\n')
+    with pytest.raises(ConfigError, match=r"\[engine.hibari\] speed = 3.0: use 0.5 to 2"):
+        load_settings(config)

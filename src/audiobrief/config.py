@@ -27,10 +27,12 @@ __all__ = [
     "EngineSettings",
     "EspeakOptions",
     "GttsOptions",
+    "HibariOptions",
     "Limits",
     "PiperOptions",
     "Settings",
     "load_settings",
+    "split_voice",
 ]
 
 #: Where a show is served when nothing says otherwise (``audiobrief serve``'s default address).
@@ -73,6 +75,18 @@ class AudioSettings:
         for name in ("sentence_pause_ms", "segment_pause_ms", "section_pause_ms"):
             if not 0 <= getattr(self, name) <= 10_000:
                 raise ConfigError(f"[audio] {name} = {getattr(self, name)}: use 0 to 10000 (milliseconds)")
+
+
+def split_voice(spec: str | None) -> tuple[str | None, str | None]:
+    """``"hibari:heart"`` -> ``("hibari", "heart")``; ``"joe"`` -> ``(None, "joe")`` (paths stay whole).
+
+    >>> split_voice("piper:joe"), split_voice("joe"), split_voice("/models/x.onnx")
+    (('piper', 'joe'), (None, 'joe'), (None, '/models/x.onnx'))
+    """
+    if spec and ":" in spec and not spec.startswith(("/", ".", "~")):
+        engine, _, voice = spec.partition(":")
+        return engine, voice or None
+    return None, spec
 
 
 def _in_range(table: str, name: str, value: float | None, low: float, high: float, hint: str = "") -> None:
@@ -135,6 +149,22 @@ class GttsOptions:
 
 
 @dataclass(frozen=True, slots=True)
+class HibariOptions:
+    """``[engine.hibari]``: the pace (1.0 is the voice's own), and per-voice paces that override it."""
+
+    speed: float = 1.0
+    speeds: dict[str, float] = field(default_factory=dict)
+    """Voice name -> pace, e.g. ``{ heart = 1.05 }``."""
+
+    def __post_init__(self) -> None:
+        for name, value in {"speed": self.speed, **{f"speeds.{k}": v for k, v in self.speeds.items()}}.items():
+            _in_range("engine.hibari", name, value, 0.5, 2.0, " (1.0 is the voice's pace)")
+
+    def __hash__(self) -> int:
+        return hash((self.speed, tuple(sorted(self.speeds.items()))))
+
+
+@dataclass(frozen=True, slots=True)
 class EngineSettings:
     """``[engine]``: which engine speaks, which one takes over when it cannot, and each one's options."""
 
@@ -144,6 +174,7 @@ class EngineSettings:
     piper: PiperOptions = field(default_factory=PiperOptions)
     espeak: EspeakOptions = field(default_factory=EspeakOptions)
     gtts: GttsOptions = field(default_factory=GttsOptions)
+    hibari: HibariOptions = field(default_factory=HibariOptions)
 
     def __post_init__(self) -> None:
         from .tts import ENGINES
@@ -155,8 +186,10 @@ class EngineSettings:
         if self.fallback is not None and self.fallback == self.name:
             raise ConfigError(f"[engine] fallback = {self.fallback!r} is the engine itself; name another one")
 
-    def options(self, name: str) -> dict[str, Any]:
-        """Constructor options for engine ``name`` from its table (empty for engines without one)."""
+    def options(self, name: str, voice: str | None = None) -> dict[str, Any]:
+        """Constructor options for engine ``name`` (speaking ``voice``) from its table."""
+        if name == "hibari":
+            return {"speed": self.hibari.speeds.get(voice or "heart", self.hibari.speed)}
         if name == "piper":
             return dataclasses.asdict(self.piper)
         if name == "espeak":
@@ -405,6 +438,15 @@ def _settings_from(data: dict[str, Any], p: Path) -> Settings:
             resolved: dict[str, Any] = {key: str(_resolve_file(value, p.parent, f"[audio] {key}"))}
             audio = replace(audio, **resolved)
     voices = tuple((role, voice) for role in ROLES if (voice := getattr(parsed.voices, role)))
+    from .tts import ENGINES
+
+    for role, voice in voices:
+        engine, name = split_voice(voice)
+        if engine and engine not in ENGINES:
+            raise ConfigError(f"[voices] {role} = {voice!r}: unknown engine {engine!r}; write ENGINE:VOICE with one of "
+                              f"{', '.join(sorted(ENGINES))}, e.g. \"hibari:heart\" or \"piper:joe\"")
+        if engine and not name:
+            raise ConfigError(f"[voices] {role} = {voice!r}: name a voice after the colon, e.g. \"{engine}:...\"")
     cache_dir = parsed.cache.dir
     return Settings(
         show=show,

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import store
-from .config import ROLES, Settings
+from .config import ROLES, Settings, split_voice
 from .errors import BriefError, EngineUnavailable
 from .inputs import brief_paths as expand_brief_paths
 from .inputs import inputs_key
@@ -92,23 +92,30 @@ class BuildResult:
 
 
 def make_engines(settings: Settings, engine_name: str | None = None, *, jobs: int | None = None) -> dict[str, TTSEngine]:
-    """One engine per role from the settings (the same instance when roles share a voice).
+    """One engine per role from the settings (the same instance when roles share engine and voice).
 
-    Creating an engine checks that it can run; models load only when something is synthesized.
-    The engine's options come from its ``[engine.<name>]`` table.
+    A role's voice may name its engine (``[voices] host = "hibari:heart"``, ``narrative =
+    "piper:joe"``); ``engine_name`` (``--engine``) puts every role on that engine with its default
+    voice unless the voice is the engine's own. Creating an engine checks that it can run; models
+    load only when something is synthesized. Options come from ``[engine.<name>]``.
     """
-    name = settings.engine.name if engine_name is None else engine_name
-    by_voice: dict[str | None, TTSEngine] = {}
+    by_voice: dict[tuple[str, str | None], TTSEngine] = {}
     engines: dict[str, TTSEngine] = {}
-    options = settings.engine.options(name)
-    # every core is onnxruntime's own default: set threads only to use fewer
-    if name == "piper" and jobs and jobs < len(os.sched_getaffinity(0)):
-        options["threads"] = jobs
     for role in ROLES:
-        voice = settings.voice_for(role) or settings.engine.default_voice(name)
-        if voice not in by_voice:
-            by_voice[voice] = get_engine(name, voice=voice, **options)
-        engines[role] = by_voice[voice]
+        prefix, voice = split_voice(settings.voice_for(role))
+        if engine_name is not None:
+            name = engine_name
+            voice = voice if prefix in (None, engine_name) else None
+        else:
+            name = prefix or settings.engine.name
+        voice = voice or settings.engine.default_voice(name)
+        if (name, voice) not in by_voice:
+            options = settings.engine.options(name, voice)
+            # every core is onnxruntime's own default: set threads only to use fewer
+            if name == "piper" and jobs and jobs < len(os.sched_getaffinity(0)):
+                options["threads"] = jobs
+            by_voice[(name, voice)] = get_engine(name, voice=voice, **options)
+        engines[role] = by_voice[(name, voice)]
     return engines
 
 

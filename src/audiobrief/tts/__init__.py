@@ -65,6 +65,7 @@ ENGINES: dict[str, str] = {
     "piper": "audiobrief.tts.piper:PiperEngine",
     "espeak": "audiobrief.tts.espeak:EspeakEngine",
     "gtts": "audiobrief.tts.gtts:GttsEngine",
+    "hibari": "audiobrief.tts.hibari:HibariEngine",
     "fake": "audiobrief.tts.fake:FakeEngine",
 }
 
