@@ -37,7 +37,9 @@ def _speech_seconds(engine: TTSEngine, text: str = SENTENCE) -> float:
 
 def test_registry_names_and_unknown_engine() -> None:
     assert {"piper", "espeak", "gtts", "fake"} <= set(ENGINES)
-    with pytest.raises(EngineUnavailable, match="unknown engine 'nope'.*piper"):
+    from audiobrief.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="unknown engine 'nope'.*piper"):
         get_engine("nope")
 
 
@@ -250,7 +252,7 @@ def test_a_build_falls_back_to_the_configured_engine_with_a_warning(fake_google,
     assert result.episodes[0].duration_ms > 1000
     assert "speaking with the fallback engine 'fake' instead" in caplog.text
     assert any("FAIL" in text for text in received)
-    without = replace(settings, engine=EngineSettings(name="gtts", gtts=gtts))
+    without = replace(settings, engine=EngineSettings(name="gtts", fallback="none", gtts=gtts))
     with pytest.raises(EngineUnavailable, match="cannot reach Google's TTS service"):
         build([brief], tmp_path / "other", without)
 

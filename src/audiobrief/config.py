@@ -169,8 +169,9 @@ class EngineSettings:
     """``[engine]``: which engine speaks, which one takes over when it cannot, and each one's options."""
 
     name: str = "piper"
-    fallback: str | None = None
-    """Engine used, with a warning, when ``name`` cannot run or its service is unreachable."""
+    fallback: str = "piper"
+    """Engine used, with a warning, when the engine cannot run (not installed, a voice not
+    downloaded) or its service stays unreachable; ``"none"`` makes that an error instead."""
     piper: PiperOptions = field(default_factory=PiperOptions)
     espeak: EspeakOptions = field(default_factory=EspeakOptions)
     gtts: GttsOptions = field(default_factory=GttsOptions)
@@ -179,12 +180,11 @@ class EngineSettings:
     def __post_init__(self) -> None:
         from .tts import ENGINES
 
-        for key in ("name", "fallback"):
-            value = getattr(self, key)
-            if value is not None and value not in ENGINES:
-                raise ConfigError(f"[engine] {key} = {value!r}: choose one of {', '.join(sorted(ENGINES))}")
-        if self.fallback is not None and self.fallback == self.name:
-            raise ConfigError(f"[engine] fallback = {self.fallback!r} is the engine itself; name another one")
+        if self.name not in ENGINES:
+            raise ConfigError(f"[engine] name = {self.name!r}: choose one of {', '.join(sorted(ENGINES))}")
+        if self.fallback != "none" and self.fallback not in ENGINES:
+            raise ConfigError(f"[engine] fallback = {self.fallback!r}: choose one of {', '.join(sorted(ENGINES))}, "
+                              "or \"none\"")
 
     def options(self, name: str, voice: str | None = None) -> dict[str, Any]:
         """Constructor options for engine ``name`` (speaking ``voice``) from its table."""

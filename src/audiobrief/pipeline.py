@@ -349,16 +349,17 @@ def build(
     :returns: what was published.
     :raises AudiobriefError: any stage failed; nothing published before is changed.
 
-    When the engine cannot run or its service stays unreachable and ``[engine] fallback`` names
-    another engine, the build is made again with that one (with a warning), in one voice throughout.
+    When an engine cannot run (not installed, a voice not downloaded) or its service stays
+    unreachable, the build is made again with ``[engine] fallback`` (Piper unless configured, with a
+    one-line warning), in one voice throughout; ``fallback = "none"`` makes it an error.
     """
     arguments = {name: value for name, value in locals().items() if name != "engine_name"}
     try:
         return _build(engine_name=engine_name, **arguments)
     except EngineUnavailable as exc:
         fallback = settings.engine.fallback
-        if engines is not None or fallback is None or (engine_name or settings.engine.name) == fallback:
-            raise
+        if engines is not None or engine_name is not None or fallback == "none":
+            raise  # an engine asked for by name (--engine) fails loudly; only the configured one falls back
         log.warning("%s; speaking with the fallback engine %r instead", exc, fallback)
         return _build(engine_name=fallback, **arguments)
 

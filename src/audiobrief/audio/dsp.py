@@ -92,20 +92,12 @@ def between_peaks(x: Floats, factor: int) -> Floats:
 
 
 def resample(x: Floats, from_hz: int, to_hz: int) -> Floats:
-    """``x`` converted from ``from_hz`` to ``to_hz`` (integer ratios in numpy, others with pedalboard)."""
+    """``x`` converted from ``from_hz`` to ``to_hz`` (integer ratios in numpy, others with libsoxr)."""
     if from_hz == to_hz:
         return np.asarray(x, dtype=np.float64)
     if to_hz % from_hz == 0:
         return upsample(x, to_hz // from_hz)
-    from pedalboard import Resample
-    from pedalboard.io import StreamResampler
-
-    resampler = StreamResampler(from_hz, to_hz, 1, Resample.Quality.WindowedSinc)
-    data = np.asarray(x, dtype=np.float32)[None, :]
-    y = np.concatenate([resampler.process(data), resampler.process(None)], axis=1)[0]
-    expected = math.floor(len(x) * to_hz / from_hz)
-    y = y[:expected]
-    return np.pad(y.astype(np.float64), (0, expected - len(y)))
+    return np.concatenate(list(stream_resample(iter([np.asarray(x, dtype=np.float64)]), from_hz, to_hz)))
 
 
 def stream_resample(chunks: Iterator[Floats], from_hz: int, to_hz: int) -> Iterator[Floats]:
@@ -126,18 +118,20 @@ def stream_resample(chunks: Iterator[Floats], from_hz: int, to_hz: int) -> Itera
         buffer = np.concatenate([buffer, np.zeros(margin)])
         yield upsample(buffer, factor)[margin * factor: (len(buffer) - margin) * factor]
         return
-    from pedalboard import Resample
-    from pedalboard.io import StreamResampler
+    # Other ratios (hibari's 24 kHz to 44.1 kHz): libsoxr at very high quality, streaming. Measured
+    # on 3 minutes of audio: 0.09 s, against 7.0 s for pedalboard's windowed-sinc stream resampler.
+    import soxr
 
-    resampler = StreamResampler(from_hz, to_hz, 1, Resample.Quality.WindowedSinc)
+    resampler = soxr.ResampleStream(from_hz, to_hz, 1, dtype="float32", quality="VHQ")
     count = produced = 0
     for chunk in chunks:
         count += len(chunk)
-        out = resampler.process(np.asarray(chunk, dtype=np.float32)[None, :])[0].astype(np.float64)
+        out = resampler.resample_chunk(np.asarray(chunk, dtype=np.float32)).astype(np.float64)
         produced += len(out)
         yield out
     expected = math.floor(count * to_hz / from_hz)
-    tail = resampler.process(None)[0].astype(np.float64)[: max(0, expected - produced)]
+    tail = resampler.resample_chunk(np.zeros(0, dtype=np.float32), last=True).astype(np.float64)
+    tail = tail[: max(0, expected - produced)]
     produced += len(tail)
     yield np.pad(tail, (0, max(0, expected - produced)))
 

@@ -127,8 +127,19 @@ def encode_episode(timeline: Timeline, out_path: Path, settings: AudioSettings, 
             _encode_mp3(chunks, out_path, settings)
         measured = measure_file(out_path)
         error = measured.integrated_lufs - settings.target_lufs
-        if attempt or not math.isfinite(error) or abs(error) <= 0.3:
+        overshoot = measured.true_peak_dbtp - settings.true_peak_dbtp
+        if attempt or not math.isfinite(error) or (abs(error) <= 0.3 and overshoot <= 0.0):
             break
+        if overshoot > 0.0:
+            # The codec raised the peaks more than the margin allows (bright voices with a noisy top
+            # octave do): master again under a ceiling lowered by the overshoot.
+            log.info("%s: true peak %.1f dB over the ceiling after encoding; mastering again under a lower one",
+                     out_path.name, overshoot)
+            samples = np.frombuffer(timeline.pcm, dtype="<i2").astype(np.float32) / 32768.0
+            plan = plan_master(samples, timeline.sample_rate_hz, settings.target_lufs + loss_lu - error,
+                               settings.true_peak_dbtp - overshoot - 0.3)
+            del samples
+            continue
         log.info("%s: %.1f LU off target after encoding; encoding again with the gain corrected", out_path.name, error)
         plan = replace(plan, grain_gain=plan.grain_gain * 10 ** (-error / 20))
     del plan

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
-from ..errors import AudiobriefError, EngineUnavailable
+from ..errors import AudiobriefError
 
 __all__ = ["ENGINES", "AudioChunk", "EngineStatus", "TTSEngine", "engine_statuses", "get_engine"]
 
@@ -74,9 +74,9 @@ def _engine_class(name: str) -> Any:
     try:
         target = ENGINES[name]
     except KeyError:
-        raise EngineUnavailable(
-            f"unknown engine '{name}'; choose one of: {', '.join(sorted(ENGINES))}"
-        ) from None
+        from ..errors import ConfigError
+
+        raise ConfigError(f"unknown engine '{name}'; choose one of: {', '.join(sorted(ENGINES))}") from None
     module_name, _, class_name = target.partition(":")
     return getattr(importlib.import_module(module_name), class_name)
 
@@ -84,7 +84,8 @@ def _engine_class(name: str) -> Any:
 def get_engine(name: str, **options: Any) -> TTSEngine:
     """Create engine ``name`` with ``options`` (e.g. ``voice=``); options set to None are dropped.
 
-    :raises EngineUnavailable: the name is unknown or the engine cannot run here.
+    :raises ConfigError: no engine has that name.
+    :raises EngineUnavailable: the engine cannot run here.
     """
     cls = _engine_class(name)
     engine = cls(**{k: v for k, v in options.items() if v is not None})
