@@ -212,3 +212,16 @@ def test_serve_on_a_busy_port_says_so_in_one_line(tmp_path: Path) -> None:
         result = CliRunner().invoke(cli, ["serve", str(tmp_path), "--port", str(port)])
     assert result.exit_code == 1, result.output
     assert f"cannot listen on 127.0.0.1:{port}" in result.output and "Traceback" not in result.output
+
+
+def test_say_writes_the_spoken_text_as_wav_for_auditions(tmp_path: Path) -> None:
+    import wave
+
+    out = tmp_path / "audition.wav"
+    result = CliRunner().invoke(cli, ["say", "The", "$2", "toll", "--voice", "fake:tone", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Said: The 2 dollar toll" in result.output and str(out) in result.output
+    with wave.open(str(out)) as handle:
+        assert handle.getnframes() / handle.getframerate() == pytest.approx(4 * 0.4, abs=0.01)  # 4 words, 400 ms each
+    result = CliRunner().invoke(cli, ["say", "hello", "--voice", "fake:tone", "-o", str(tmp_path / "no" / "x.wav")])
+    assert result.exit_code == 1 and "cannot write the WAV file" in result.output

@@ -108,6 +108,12 @@ CASES = [
     ["remove", "x", "--out", "/dev/null"],
     ["remove", "x", "--out", "{store-broken}"],
     ["remove", "x", "--out", "{not-a-show}"],
+    # say
+    ["say"],
+    ["say", "..."],
+    ["say", "hello", "--voice", "nope:x"],
+    ["say", "hello", "--voice", "fake:tone", "-o", "/proc/sys/x.wav"],
+    ["say", "hello", "--voice", "hibari:nobody"],
     # top level
     ["no-such-command"],
     ["--no-such-option"],

@@ -342,6 +342,59 @@ def script(brief: Path, fmt: str, config: Path | None, templates: Path | None, d
 
 
 @cli.command()
+@click.argument("text", nargs=-1, required=True)
+@click.option("--voice", "voice", metavar="[ENGINE:]VOICE",
+              help="The voice to audition, e.g. hibari:heart or piper:joe (default: the host's).")
+@click.option("--engine", "engine", help="The engine, when --voice does not name it.")
+@click.option("-o", "--out", "out", default="say.wav", show_default=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The WAV file to write.")
+@config_option
+@_errors_to_exit_codes
+def say(text: tuple[str, ...], voice: str | None, engine: str | None, out: Path, config: Path | None) -> None:
+    """Say TEXT with a voice, as a build would (text made speakable first), into a WAV file.
+
+    TEXT "-" reads standard input. Use it to audition voices and check a pronunciation.
+
+    \b
+    Examples:
+      audiobrief say "Kim Jong Un met Putin in Pyongyang on Sept. 13." --voice hibari:heart
+      audiobrief say "A 35.5 million dollar plan" --voice piper:joe -o plan.wav
+    """
+    import wave
+
+    from .config import split_voice
+    from .speakable import speakable
+    from .speech import check_speech
+    from .tts import get_engine
+
+    settings = _settings(config)
+    written = sys.stdin.read() if text == ("-",) else " ".join(text)
+    spoken = speakable(written, dict(settings.pronunciations))
+    if not spoken.strip():
+        raise click.BadParameter("nothing to say after cleaning the text", param_hint="TEXT")
+    prefix, name = split_voice(voice or settings.voice_for("host"))
+    engine_name = engine or prefix or settings.engine.name
+    name = name if prefix in (None, engine_name) else None
+    name = name or settings.engine.default_voice(engine_name)
+    tts = get_engine(engine_name, voice=name, **settings.engine.options(engine_name, name))
+    chunks = list(tts.synthesize(spoken))
+    rate = chunks[0].sample_rate_hz if chunks else 22_050
+    pcm = b"".join(c.pcm for c in chunks)
+    check_speech("say", spoken, pcm, rate)
+    try:
+        with open(out, "wb") as raw, wave.open(raw, "wb") as handle:
+            handle.setnchannels(1)
+            handle.setsampwidth(2)
+            handle.setframerate(rate)
+            handle.writeframes(pcm)
+    except OSError as exc:
+        raise click.ClickException(f"{out}: cannot write the WAV file ({exc.strerror or exc}); choose another -o") from exc
+    if logging.getLogger().level < logging.ERROR:
+        click.echo(f"Said: {spoken}", err=True)
+    click.echo(f"{out} ({len(pcm) / 2 / rate:.1f} s, {tts.fingerprint()})")
+
+
+@cli.command()
 @_errors_to_exit_codes
 def engines() -> None:
     """List the TTS engines, their voices, and whether each can run here."""
