@@ -70,7 +70,9 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
 
 def test_unknown_engine_and_bad_config_are_clear(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["build", str(EXAMPLES / "seed-brief.txt"), "--out", str(tmp_path), "--engine", "nope"])
-    assert result.exit_code == 1 and "unknown engine 'nope'" in result.output
+    assert result.exit_code == 2 and "unknown engine 'nope'" in result.output  # a usage error
+    result = CliRunner().invoke(cli, ["build", str(EXAMPLES / "seed-brief.txt"), "--config", str(tmp_path / "none.toml")])
+    assert result.exit_code == 2 and "does not exist" in result.output
     config = tmp_path / "audiobrief.toml"
     config.write_text("[show]\ntitel = 'typo'\n")
     result = CliRunner().invoke(cli, ["script", str(EXAMPLES / "seed-brief.txt"), "--config", str(config)])

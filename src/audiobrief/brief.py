@@ -765,7 +765,7 @@ def _decode(data: bytes, path: str) -> str:
     if not data.strip():
         raise BriefError("is empty; a brief needs a headline, facts and narratives", path=path)
     if b"\x00" in data[:4096]:
-        raise BriefError("is not a text file (it contains NUL bytes); give a .txt or .json brief", path=path)
+        raise BriefError("is not a text file (it contains NUL bytes); give a brief as .txt, .md, .json or .yaml", path=path)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

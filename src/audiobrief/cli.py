@@ -86,8 +86,16 @@ def _settings(config: Path | None, base_url: str | None = None) -> Any:
     return replace(settings, base_url=base_url) if base_url else settings
 
 
+def _engine_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from .tts import ENGINES
+
+    if value is not None and value not in ENGINES:
+        raise click.BadParameter(f"unknown engine {value!r}; choose one of: {', '.join(sorted(ENGINES))}")
+    return value
+
+
 config_option = click.option(
-    "--config", "config", type=click.Path(dir_okay=False, path_type=Path),
+    "--config", "config", type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Show settings (default: ./audiobrief.toml when present).",
 )
 templates_option = click.option(
@@ -201,7 +209,8 @@ class _BuildDisplay:
 @click.argument("briefs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", default="output", show_default=True, type=click.Path(file_okay=False, path_type=Path),
               help="Output folder; earlier episodes in it stay in the feed.")
-@click.option("--engine", "engine", help="TTS engine: piper (default, offline), espeak, gtts (online).")
+@click.option("--engine", "engine", callback=_engine_name,
+              help="TTS engine: piper (default, offline), hibari (offline), espeak, gtts (online).")
 @click.option("--base-url", "base_url", metavar="URL",
               help="Public URL of the output folder, for enclosure links. Recorded by the first build and "
                    "reused after (default http://127.0.0.1:8000/); a different one is refused, see --move-to.")
@@ -345,7 +354,7 @@ def script(brief: Path, fmt: str, config: Path | None, templates: Path | None, d
 @click.argument("text", nargs=-1, required=True)
 @click.option("--voice", "voice", metavar="[ENGINE:]VOICE",
               help="The voice to audition, e.g. hibari:heart or piper:joe (default: the host's).")
-@click.option("--engine", "engine", help="The engine, when --voice does not name it.")
+@click.option("--engine", "engine", callback=_engine_name, help="The engine, when --voice does not name it.")
 @click.option("-o", "--out", "out", default="say.wav", show_default=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The WAV file to write.")
 @config_option
@@ -395,17 +404,26 @@ def say(text: tuple[str, ...], voice: str | None, engine: str | None, out: Path,
 
 
 @cli.command()
+@click.option("--online", is_flag=True, help="Also contact online services (gTTS) to see whether they answer.")
 @_errors_to_exit_codes
-def engines() -> None:
-    """List the TTS engines, their voices, and whether each can run here."""
+def engines(online: bool) -> None:
+    """List the TTS engines, their voices, and whether each can run here (offline unless --online).
+
+    \b
+    Examples:
+      audiobrief engines
+      audiobrief engines --online
+    """
     from .tts import engine_statuses
 
-    for status in engine_statuses():
+    for status in engine_statuses(online=online):
         mark = "ok " if status.available else "-- "
         click.echo(f"{mark}{status.name:<7} {status.description}")
         if status.available:
             voices = ", ".join(status.voices[:12]) + (" ..." if len(status.voices) > 12 else "")
             click.echo(f"        voices: {voices}")
+            if status.detail != "ready":
+                click.echo(f"        {status.detail}")
         else:
             click.echo(f"        {status.detail}")
 
@@ -477,7 +495,8 @@ def check(target: str, no_loudness: bool, config: Path | None) -> None:
     for problem in report.problems:
         click.echo(str(problem))
     errors, warnings = len(report.errors), len(report.problems) - len(report.errors)
-    summary = f"{target}: {errors} error(s), {warnings} warning(s); checked {', '.join(sorted(set(report.checked)))}"
+    checked = ", ".join(sorted(set(report.checked))) or "nothing (the feed could not be read)"
+    summary = f"{target}: {errors} error(s), {warnings} warning(s); checked {checked}"
     if errors:
         raise CheckError(summary)
     click.echo(f"OK {summary}")

@@ -104,7 +104,12 @@ def load_sounds(settings: AudioSettings, rate_hz: int) -> Sounds:
 
 
 def _mix_bed(pcm: bytes, bed: bytes, rate_hz: int, start_frame: int, end_frame: int, gain_db: float) -> bytes:
-    from pydub import AudioSegment
+    import warnings
+
+    with warnings.catch_warnings():
+        # pydub warns at import when no ffmpeg is on PATH; raw PCM needs none (and ours is bundled)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        from pydub import AudioSegment
 
     length_ms = (end_frame - start_frame) * 1000 // rate_hz
     music = AudioSegment(data=bed, sample_width=2, frame_rate=rate_hz, channels=1)

@@ -104,8 +104,13 @@ class EngineStatus:
     voices: tuple[str, ...]
 
 
-def engine_statuses(**options: Any) -> list[EngineStatus]:
-    """Try to create every registered engine (except the test engine) and report the outcome."""
+def engine_statuses(*, online: bool = False, **options: Any) -> list[EngineStatus]:
+    """Try to create every registered engine (except the test engine) and report the outcome.
+
+    Offline by default: an online engine is checked for what it needs here, not for its service
+    (``online=True`` contacts it).
+    """
+    options.setdefault("gtts", {"check_network": online})
     statuses = []
     for name in ENGINES:
         if name == "fake":
@@ -114,7 +119,8 @@ def engine_statuses(**options: Any) -> list[EngineStatus]:
             cls = _engine_class(name)
             description = cls.description
             cls(**options.get(name, {}))
-            statuses.append(EngineStatus(name, description, True, "ready", tuple(cls.voices())))
+            detail = "ready" if name != "gtts" or online else "installed (the service was not contacted; --online checks it)"
+            statuses.append(EngineStatus(name, description, True, detail, tuple(cls.voices())))
         except AudiobriefError as exc:
             statuses.append(EngineStatus(name, locals().get("description", ""), False, str(exc), ()))
     return statuses

@@ -40,7 +40,9 @@ class EspeakEngine:
         if binary is None:
             return []
         out = subprocess.run([binary, "--voices=en"], capture_output=True, text=True, check=False).stdout
-        return list(dict.fromkeys(line.split()[1] for line in out.splitlines()[1:] if len(line.split()) > 1))
+        # "variant" rows are voice variants (!v/...), not languages: not a voice name espeak-ng accepts with -v
+        rows = [line.split() for line in out.splitlines()[1:]]
+        return list(dict.fromkeys(row[1] for row in rows if len(row) > 1 and row[1] != "variant"))
 
     def fingerprint(self) -> str:
         """espeak-ng version, voice and rate."""
