@@ -279,6 +279,151 @@ def build(briefs: tuple[Path, ...], out_dir: Path, engine: str | None, base_url:
     click.echo(f"Site:    {result.out_dir / 'index.html'}   Serve it: audiobrief serve {result.out_dir}")
 
 
+@cli.command()
+@click.argument("folder", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--title", help="The show's title.")
+@click.option("--author", help="Who makes it (also the owner's name).")
+@click.option("--language", help="ISO 639 code of the show's language (en, es, ...).")
+@click.option("--base-url", "base_url", metavar="URL", help="Where the built folder will be served.")
+@_errors_to_exit_codes
+def init(folder: Path, title: str | None, author: str | None, language: str | None, base_url: str | None) -> None:
+    """Set up a show in FOLDER: a commented audiobrief.toml, briefs/ with an example, templates/.
+
+    Asks for the title, author, language and base URL on a terminal (flags answer without asking);
+    never overwrites a file that exists.
+
+    \b
+    Examples:
+      audiobrief init my-show --title "Morning Briefing" --author "Newsroom"
+      cd my-show && audiobrief build briefs/ --out output
+    """
+    from importlib import resources
+
+    from .config import DEFAULT_BASE_URL
+    from .standards import LANGUAGE_CODE
+
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    answers = {
+        "title": title or (click.prompt("Show title", default="Morning Briefing") if interactive else "Morning Briefing"),
+        "author": author or (click.prompt("Author", default="Newsroom") if interactive else "Newsroom"),
+        "language": language or (click.prompt("Language (ISO 639)", default="en") if interactive else "en"),
+        "base_url": base_url or (click.prompt("Public URL of the built folder", default=DEFAULT_BASE_URL)
+                                 if interactive else DEFAULT_BASE_URL),
+    }
+    if not LANGUAGE_CODE.match(answers["language"]):
+        raise click.BadParameter(f"{answers['language']!r}: use an ISO 639 code such as en or es", param_hint="--language")
+    if not answers["base_url"].startswith(("http://", "https://")):
+        raise click.BadParameter(f"{answers['base_url']!r}: expected an http:// or https:// URL", param_hint="--base-url")
+    values = {k: json.dumps(v, ensure_ascii=False)[1:-1] for k, v in answers.items()}
+    values["description"] = json.dumps(f"{answers['title']}: the news, read aloud.", ensure_ascii=False)[1:-1]
+    scaffold = resources.files("audiobrief").joinpath("scaffold")
+    templates = resources.files("audiobrief").joinpath("templates", "script")
+    files = {
+        Path("audiobrief.toml"): scaffold.joinpath("audiobrief.toml.in").read_text(encoding="utf-8").format(**values),
+        Path("briefs", "example-brief.txt"): scaffold.joinpath("seed-brief.txt").read_text(encoding="utf-8"),
+        **{Path("templates", t.name): t.read_text(encoding="utf-8")
+           for t in sorted(templates.iterdir(), key=lambda t: t.name) if t.name.endswith(".j2")},
+    }
+    made = kept = 0
+    for relative, content in files.items():
+        path = folder / relative
+        if path.exists():
+            kept += 1
+            click.echo(f"kept     {path} (exists)")
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("x", encoding="utf-8") as handle:  # "x": never overwrite, even in a race
+            handle.write(content)
+        made += 1
+        click.echo(f"created  {path}")
+    click.echo(f"{made} file(s) created, {kept} kept. Next:\n"
+               f"  cd {folder}\n"
+               "  audiobrief say \"Good morning, this is the news.\"     # hear the voice\n"
+               f"  audiobrief build briefs/ --templates templates --out output\n"
+               f"  audiobrief serve output")
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", "out_dir", default="output", show_default=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Output folder.")
+@click.option("--engine", "engine", callback=_engine_name, help="TTS engine (default: the configuration's).")
+@click.option("--base-url", "base_url", metavar="URL", help="Public URL of the output folder (as for build).")
+@click.option("--keep", type=click.IntRange(min=1), metavar="N", help="Keep only the newest N episodes.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), metavar="N", help="Cores to synthesize on.")
+@click.option("--debounce", "debounce_ms", default=1600, show_default=True, type=click.IntRange(min=50), metavar="MS",
+              help="Wait this long after the last change before building.")
+@config_option
+@templates_option
+@_errors_to_exit_codes
+def watch(folder: Path, out_dir: Path, engine: str | None, base_url: str | None, keep: int | None, jobs: int | None,
+          debounce_ms: int, config: Path | None, templates: Path | None) -> None:
+    """Build FOLDER's briefs, then rebuild whenever a brief is added or changed; Ctrl-C stops.
+
+    Each brief is built on its own, so one that fails is reported in one line and the others
+    still publish; unchanged briefs cost nothing (see build). A removed brief's episode stays in
+    the feed (withdraw it with `audiobrief remove`).
+
+    \b
+    Examples:
+      audiobrief watch briefs/ --out output
+      audiobrief watch briefs/ --out /srv/show --base-url https://pod.example.org/show/
+    """
+    import time
+
+    import watchfiles
+
+    from .brief import PARSERS
+    from .inputs import brief_paths
+    from .pipeline import build as run_build
+
+    settings = _settings(config, base_url)
+    quiet = logging.getLogger().level >= logging.ERROR
+
+    def say(line: str) -> None:
+        if not quiet:
+            click.echo(f"{time.strftime('%H:%M:%S')} {line}")
+
+    def is_brief(path: Path) -> bool:
+        return path.suffix.lower() in PARSERS and not path.name.startswith(".")
+
+    def build_each(paths: list[Path]) -> None:
+        for path in paths:
+            started = time.monotonic()
+            try:
+                result = run_build([path], out_dir, settings, engine_name=engine, templates_dir=templates, keep=keep,
+                                   cache=_cache(settings, None, False), jobs=jobs)
+            except AudiobriefError as exc:
+                click.echo(f"{time.strftime('%H:%M:%S')} Error: {exc}", err=True)  # the watch goes on
+                continue
+            state = "unchanged" if result.unchanged else "built"
+            say(f"{path.name}: {state} in {time.monotonic() - started:.1f} s; the feed has "
+                f"{result.feed_episode_count} episode(s)")
+
+    def snapshot() -> dict[Path, tuple[int, int]]:
+        return {p: (p.stat().st_mtime_ns, p.stat().st_size) for p in folder.iterdir() if p.is_file() and is_brief(p)}
+
+    try:
+        seen = snapshot()
+        build_each(brief_paths([folder]) if seen else [])
+        watching = False
+        for changes in watchfiles.watch(folder, debounce=debounce_ms, step=50, recursive=False, raise_interrupt=True,
+                                        yield_on_timeout=True, rust_timeout=500):
+            if not watching:
+                # The watcher runs from here on: catch what changed while the first build ran.
+                watching = True
+                now = snapshot()
+                build_each(sorted(p for p, stamp in now.items() if seen.get(p) != stamp))
+                say(f"watching {folder} (Ctrl-C stops)")
+            changed = sorted({Path(p) for kind, p in changes if kind != watchfiles.Change.deleted})
+            removed = sorted({Path(p).name for kind, p in changes if kind == watchfiles.Change.deleted})
+            if removed:
+                say(f"removed {', '.join(removed)}: its episode stays in the feed (audiobrief remove withdraws it)")
+            build_each([p for p in changed if p.is_file() and is_brief(p)])
+    except KeyboardInterrupt:
+        say("stopped")
+
+
 @cli.group()
 def cache() -> None:
     """The segment cache: speech already synthesized, reused by every build.
