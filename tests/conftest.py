@@ -46,6 +46,17 @@ def _private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     monkeypatch.setenv("AUDIOBRIEF_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
 
 
+@pytest.fixture(autouse=True)
+def _root_log_level() -> Iterator[None]:
+    """The CLI sets the root logger's level (-q, -v); each test starts from the default."""
+    import logging
+
+    root = logging.getLogger()
+    level = root.level
+    yield
+    root.setLevel(level)
+
+
 @pytest.fixture
 def seed_path() -> Path:
     return EXAMPLES / "seed-brief.txt"

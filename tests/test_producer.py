@@ -70,3 +70,16 @@ def test_watch_builds_dropped_briefs_survives_a_bad_one_and_stops_cleanly(tmp_pa
     assert "Traceback" not in stdout + stderr
     assert "bad.json" in stderr and "not valid JSON" in stderr  # reported, and the watch went on
     assert stdout.rstrip().endswith("stopped")
+
+
+def test_build_json_prints_the_result_for_scripts_and_quiet_prints_nothing(tmp_path: Path) -> None:
+    import json
+
+    brief = DATA / "briefs" / "facts-only.txt"
+    result = CliRunner().invoke(cli, ["build", str(brief), "--out", str(tmp_path), "--engine", "fake", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["feed_episodes"] == 1 and data["episodes"][0]["brief_id"] == "facts-only"
+    assert data["feed_url"] == "http://127.0.0.1:8000/feed.xml" and data["segments"]["synthesized"] > 0
+    quiet = CliRunner().invoke(cli, ["-q", "build", str(brief), "--out", str(tmp_path), "--engine", "fake"])
+    assert quiet.exit_code == 0 and quiet.output == ""

@@ -123,6 +123,7 @@ def cli(verbose: int, quiet: bool) -> None:
     """
     level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s: %(message)s", stream=sys.stderr)
+    logging.getLogger().setLevel(level)  # also when logging was configured before (tests, embedding)
 
 
 def _parse_age(value: str) -> float:
@@ -230,13 +231,15 @@ class _BuildDisplay:
 @click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
               help="Segment cache folder (default: [cache] dir, else the user's cache folder).")
 @click.option("--no-cache", is_flag=True, help="Synthesize every segment; read and write no cache.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout (for scripts); no progress.")
 @config_option
 @templates_option
 @date_option
 @_errors_to_exit_codes
 def build(briefs: tuple[Path, ...], out_dir: Path, engine: str | None, base_url: str | None, move_to: str | None,
-          no_wait: bool, max_minutes: float | None, keep: int | None, digest: bool, title: str, jobs: int | None, cache_dir: Path | None, no_cache: bool,
-          config: Path | None, templates: Path | None, date: dt.datetime | None) -> None:
+          no_wait: bool, max_minutes: float | None, keep: int | None, digest: bool, title: str, jobs: int | None,
+          cache_dir: Path | None, no_cache: bool, as_json: bool, config: Path | None, templates: Path | None,
+          date: dt.datetime | None) -> None:
     """Build an episode from each BRIEF and update the feed in --out.
 
     A BRIEF is a .txt/.md page rendering, a .json or .yaml brief, or a folder of them.
@@ -261,10 +264,19 @@ def build(briefs: tuple[Path, ...], out_dir: Path, engine: str | None, base_url:
     if max_minutes is not None:
         settings = replace(settings, limits=replace(settings.limits, max_minutes=max_minutes))
     quiet = logging.getLogger().level >= logging.ERROR
-    with _BuildDisplay(quiet) as display:
+    with _BuildDisplay(quiet or as_json) as display:
         result = run_build(briefs, out_dir, settings, engine_name=engine, templates_dir=templates,
                            published=date, keep=keep, progress=display, cache=_cache(settings, cache_dir, no_cache),
                            jobs=jobs, digest_title=title if digest else None, move_to=move_to, wait=not no_wait)
+    if as_json:
+        from .store import episode_to_json
+
+        click.echo(json.dumps({
+            "out_dir": str(result.out_dir), "feed": str(result.feed_path), "feed_url": result.feed_url,
+            "feed_episodes": result.feed_episode_count, "unchanged": list(result.unchanged),
+            "segments": {"synthesized": result.segments_synthesized, "cached": result.segments_cached},
+            "episodes": [episode_to_json(e) for e in result.episodes]}, ensure_ascii=False, indent=2))
+        return
     if quiet:
         return
     for episode in result.episodes:
