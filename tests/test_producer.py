@@ -83,3 +83,28 @@ def test_build_json_prints_the_result_for_scripts_and_quiet_prints_nothing(tmp_p
     assert data["feed_url"] == "http://127.0.0.1:8000/feed.xml" and data["segments"]["synthesized"] > 0
     quiet = CliRunner().invoke(cli, ["-q", "build", str(brief), "--out", str(tmp_path), "--engine", "fake"])
     assert quiet.exit_code == 0 and quiet.output == ""
+
+
+def _commands(group, prefix: str = ""):  # type: ignore[no-untyped-def]
+    import click
+
+    for name, command in sorted(group.commands.items()):
+        yield f"{prefix}{name}", command
+        if isinstance(command, click.Group):
+            yield from _commands(command, f"{prefix}{name} ")
+
+
+def test_every_command_has_help_with_an_example_every_option_has_help_and_the_readme_names_it() -> None:
+    import click
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    problems = []
+    for name, command in _commands(cli):
+        if "Examples:" not in (command.help or ""):
+            problems.append(f"{name}: no Examples: in its help")
+        problems += [f"{name} {option.opts[0]}: no help text" for option in command.params
+                     if isinstance(option, click.Option) and not option.help]
+        if f"audiobrief {name}" not in readme:
+            problems.append(f"{name}: not in the README")
+    assert problems == []
+    assert "Quick start:" in CliRunner().invoke(cli, ["--help"]).output  # the top level shows its examples as a quick start

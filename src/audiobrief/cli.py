@@ -456,7 +456,13 @@ cache_dir_option = click.option("--cache", "cache_dir", type=click.Path(file_oka
 @config_option
 @_errors_to_exit_codes
 def cache_info(cache_dir: Path | None, config: Path | None) -> None:
-    """Where the cache is, how many segments it holds, and their size and age."""
+    """Where the cache is, how many segments it holds, and their size and age.
+
+    \b
+    Examples:
+      audiobrief cache info
+      audiobrief cache info --cache /tmp/audiobrief-cache
+    """
     info = _cache(_settings(config), cache_dir, False, create=False).info()
     size_mb = info.size_bytes / 1e6
     click.echo(f"Cache:    {info.path}")
@@ -472,7 +478,13 @@ def cache_info(cache_dir: Path | None, config: Path | None) -> None:
 @config_option
 @_errors_to_exit_codes
 def cache_prune(older_than: str | None, cache_dir: Path | None, config: Path | None) -> None:
-    """Delete cached segments (those unused for --older-than AGE, or all)."""
+    """Delete cached segments (those unused for --older-than AGE, or all).
+
+    \b
+    Examples:
+      audiobrief cache prune --older-than 30d
+      audiobrief cache prune            # everything
+    """
     age = _parse_age(older_than) if older_than is not None else None
     segment_cache = _cache(_settings(config), cache_dir, False, create=False)
     removed, freed = segment_cache.prune(age)
@@ -488,7 +500,13 @@ def cache_prune(older_than: str | None, cache_dir: Path | None, config: Path | N
 @date_option
 @_errors_to_exit_codes
 def script(brief: Path, fmt: str, config: Path | None, templates: Path | None, date: dt.datetime | None) -> None:
-    """Print the spoken script of BRIEF, segment by segment, without synthesizing."""
+    """Print the spoken script of BRIEF, segment by segment, without synthesizing.
+
+    \b
+    Examples:
+      audiobrief script examples/seed-brief.txt
+      audiobrief script briefs/today.json --format json --templates templates
+    """
     from .brief import load_brief
     from .pipeline import script_for
 
@@ -598,6 +616,11 @@ def serve(folder: Path, host: str, port: int, timeout_s: float, quiet: bool) -> 
 
     Logs one line per request on stderr (--quiet silences them). For HTTPS, run it behind a
     reverse proxy (see the README).
+
+    \b
+    Examples:
+      audiobrief serve output
+      audiobrief serve output --host 0.0.0.0 --port 8080 --quiet
     """
     from .serve import make_server
 
@@ -638,6 +661,11 @@ def check(target: str, no_loudness: bool, config: Path | None) -> None:
     Loudness is held to the targets the show was built with ([audio] target_lufs and
     true_peak_dbtp, recorded in the folder), else Apple's -16 LUFS / -2 dBTP.
     Prints each problem with its fix; exits 1 when there are errors.
+
+    \b
+    Examples:
+      audiobrief check output
+      audiobrief check https://pod.example.org/show/feed.xml --no-loudness
     """
     from .check import Loudness, check_show
     from .errors import CheckError
@@ -669,6 +697,10 @@ def publish(source: Path, dest: Path, no_wait: bool) -> None:
 
     Rebuild with --base-url set to DEST's public URL first. Or use rsync: sync everything but
     feed.xml, then feed.xml.
+
+    \b
+    Examples:
+      audiobrief publish output /var/www/show
     """
     from .publish import publish_folder
 
@@ -688,7 +720,12 @@ def publish(source: Path, dest: Path, no_wait: bool) -> None:
 @_errors_to_exit_codes
 def remove(guid: str, out_dir: Path, base_url: str | None, move_to: str | None, no_wait: bool,
            config: Path | None) -> None:
-    """Withdraw episode GUID (or its brief id) from the feed and delete its files."""
+    """Withdraw episode GUID (or its brief id) from the feed and delete its files.
+
+    \b
+    Examples:
+      audiobrief remove seed-brief --out output
+    """
     from .pipeline import remove as remove_episode
 
     episode = remove_episode(out_dir, _settings(config, base_url), guid, move_to=move_to, wait=not no_wait)
