@@ -274,3 +274,41 @@ def test_no_symbol_is_read_out_loud() -> None:
     assert read_out == []
     # the check can fail: the written forms themselves are read out
     assert "sl'aS" in _phonemes("9/11") and "d'aS" in _phonemes("a 3-1 win")
+
+
+# --- Spanish: the same engine, another table -----------------------------------------------------------
+
+SPANISH: list[tuple[str, str]] = [
+    ("El Sr. Pérez pagó $35,5 millones en EE. UU.", "El señor Pérez pagó 35,5 millones de dólares en Estados Unidos."),
+    ("Costó 50 € y $20.", "Costó 50 euros y 20 dólares."),
+    ("Pagó $2.000 millones.", "Pagó 2.000 millones de dólares."),
+    ("La Dra. Ruiz ganó 3-1", "La doctora Ruiz ganó 3 a 1"),
+    ("a -5 °C y 80 km/h", "a menos 5 grados centígrados y 80 kilómetros por hora"),
+    ("La OTAN, la ONU, etc.", "La Otan, la Onu, etcétera."),
+    ("subió un 3 % en 1994", "subió un 3 % en 1994"),  # espeak-ng reads these right in Spanish
+]
+
+
+@pytest.mark.parametrize(("written", "spoken"), SPANISH)
+def test_spanish_table(written: str, spoken: str) -> None:
+    assert speakable(written, language="es") == spoken
+    assert speakable(spoken, language="es") == spoken  # idempotent
+
+
+def test_a_language_without_a_table_uses_english_and_regional_codes_use_the_base_table() -> None:
+    from audiobrief.normalize import available_languages
+
+    assert {"en", "es"} <= set(available_languages())
+    assert speakable("a $2 toll", language="en-us") == "a 2 dollar toll"
+    assert speakable("Sr. Gómez", language="es-MX") == "señor Gómez"
+    assert speakable("a $2 toll", language="xx") == "a 2 dollar toll"
+
+
+@needs_espeak
+def test_spanish_digits_left_in_place_are_heard_as_the_words() -> None:
+    def sounds(text: str) -> str:
+        run = subprocess.run(["espeak-ng", "-q", "-x", "-v", "es", "--", text], capture_output=True, text=True, check=True)
+        return re.sub(r"_:|[',;#_!\s2]", "", run.stdout)
+
+    assert sounds("35,5 millones") == sounds("treinta y cinco coma cinco millones")
+    assert sounds("el 3 %") == sounds("el tres por ciento")
