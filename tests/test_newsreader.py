@@ -312,3 +312,16 @@ def test_spanish_digits_left_in_place_are_heard_as_the_words() -> None:
 
     assert sounds("35,5 millones") == sounds("treinta y cinco coma cinco millones")
     assert sounds("el 3 %") == sounds("el tres por ciento")
+
+
+def test_a_brief_in_spanish_is_normalized_with_the_spanish_table() -> None:
+    import datetime as dt
+
+    from audiobrief.brief import brief_from_mapping
+    from audiobrief.models import Show
+    from audiobrief.script import render_script
+
+    brief = brief_from_mapping({"title": "Presupuesto", "language": "es",
+                                "facts": ["El Sr. Pérez anunció $35,5 millones para EE. UU."]}, brief_id="es")
+    script = render_script(brief, Show(), published=dt.date(2026, 11, 28))
+    assert "El señor Pérez anunció 35,5 millones de dólares para Estados Unidos." in script.text

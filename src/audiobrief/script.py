@@ -115,7 +115,7 @@ def _narrative_title(label: str, outlet: str | None) -> str:
 
 
 def _renderer(show: Show, published: dt.datetime | dt.date, templates_dir: str | Path | None,
-              pronunciations: Mapping[str, str] | None) -> Any:
+              pronunciations: Mapping[str, str] | None, language: str = "en") -> Any:
     import jinja2
 
     env = make_environment(templates_dir)
@@ -131,7 +131,7 @@ def _renderer(show: Show, published: dt.datetime | dt.date, templates_dir: str |
             line = getattr(exc, "lineno", None)
             at = f", line {line}" if line else ""
             raise TemplateError(f"template {where}{at}: {exc.message or exc}") from exc
-        return speakable(text, pronunciations)
+        return speakable(text, pronunciations, language)  # the brief's language picks the normalization table
 
     return render
 
@@ -204,7 +204,7 @@ def render_script(
     :returns: the script: greeting and headline, one segment per fact, transition, one per narrative, outro.
     :raises TemplateError: a template is missing, invalid, or uses an undefined variable.
     """
-    render = _renderer(show, published, templates_dir, pronunciations)
+    render = _renderer(show, published, templates_dir, pronunciations, brief.language)
     segments = [Segment("intro", "intro", "host", "intro", brief.title, render("intro", brief=brief))]
     segments += _story(brief, render)
     segments.append(Segment("outro", "outro", "host", "outro", "Sources and credits",
@@ -231,7 +231,9 @@ def render_digest_script(
     """
     if not briefs:
         raise TemplateError("a digest needs at least one brief")
-    render = _renderer(show, published, templates_dir, pronunciations)
+    languages = {b.language for b in briefs}
+    language = next(iter(languages)) if len(languages) == 1 else show.language
+    render = _renderer(show, published, templates_dir, pronunciations, language)
     headlines = [b.title for b in briefs]
     segments = [Segment("greeting", "intro", "host", "greeting", title,
                         render("digest_intro", title=title, headlines=headlines, count=len(briefs)))]
@@ -240,5 +242,4 @@ def render_digest_script(
     outlets = tuple(dict.fromkeys(o for b in briefs for o in b.outlets))
     segments.append(Segment("outro", "outro", "host", "outro", "Sources and credits",
                             render("digest_outro", title=title, outlets=outlets, count=len(briefs))))
-    languages = {b.language for b in briefs}
-    return _checked(digest_id, title, languages.pop() if len(languages) == 1 else show.language, segments)
+    return _checked(digest_id, title, language, segments)
