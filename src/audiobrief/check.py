@@ -393,12 +393,10 @@ class Loudness:
 def show_targets(folder: Path) -> Loudness:
     """The targets a show folder was built with (its publication record), else Apple's recommendation."""
     from .errors import PublishError
-    from .publication import STATE_DIR, load_publication
+    from .publication import load_publication
 
-    if not (folder / STATE_DIR / "show.json").is_file():
-        return Loudness()
     try:
-        record = load_publication(folder)
+        record = load_publication(folder, infer=False)
     except PublishError:
         return Loudness()
     if record is None:

@@ -546,21 +546,16 @@ def say(text: tuple[str, ...], voice: str | None, engine: str | None, out: Path,
     """
     import wave
 
-    from .config import split_voice
+    from .pipeline import create_engine, resolve_voice
     from .speakable import speakable
     from .speech import check_speech
-    from .tts import get_engine
 
     settings = _settings(config)
     written = sys.stdin.read() if text == ("-",) else " ".join(text)
     spoken = speakable(written, dict(settings.pronunciations))
     if not spoken.strip():
         raise click.BadParameter("nothing to say after cleaning the text", param_hint="TEXT")
-    prefix, name = split_voice(voice or settings.voice_for("host"))
-    engine_name = engine or prefix or settings.engine.name
-    name = name if prefix in (None, engine_name) else None
-    name = name or settings.engine.default_voice(engine_name)
-    tts = get_engine(engine_name, voice=name, **settings.engine.options(engine_name, name))
+    tts = create_engine(settings, *resolve_voice(settings, voice or settings.voice_for("host"), engine))
     chunks = list(tts.synthesize(spoken))
     rate = chunks[0].sample_rate_hz if chunks else 22_050
     pcm = b"".join(c.pcm for c in chunks)

@@ -37,10 +37,9 @@ from .publication import (
     Publication,
     clean_leftovers,
     folder_lock,
-    fsync_folder,
     load_publication,
+    record_publication,
     resolve_publication,
-    save_publication,
 )
 from .publish import episode_files, find_cover, retire, show_key, write_show
 from .tts import TTSEngine, get_engine
@@ -50,7 +49,8 @@ if TYPE_CHECKING:
     from .plan import EpisodePlan
     from .speech import Renderer
 
-__all__ = ["BuildResult", "ProgressEvent", "build", "changing_folder", "make_engines", "remove", "script_for"]
+__all__ = ["BuildResult", "ProgressEvent", "build", "changing_folder", "create_engine", "make_engines", "remove",
+           "resolve_voice", "script_for"]
 
 log = logging.getLogger(__name__)
 
@@ -102,21 +102,31 @@ def make_engines(settings: Settings, engine_name: str | None = None, *, jobs: in
     by_voice: dict[tuple[str, str | None], TTSEngine] = {}
     engines: dict[str, TTSEngine] = {}
     for role in ROLES:
-        prefix, voice = split_voice(settings.voice_for(role))
-        if engine_name is not None:
-            name = engine_name
-            voice = voice if prefix in (None, engine_name) else None
-        else:
-            name = prefix or settings.engine.name
-        voice = voice or settings.engine.default_voice(name)
-        if (name, voice) not in by_voice:
-            options = settings.engine.options(name, voice)
-            # every core is onnxruntime's own default: set threads only to use fewer
-            if name == "piper" and jobs and jobs < len(os.sched_getaffinity(0)):
-                options["threads"] = jobs
-            by_voice[(name, voice)] = get_engine(name, voice=voice, **options)
-        engines[role] = by_voice[(name, voice)]
+        key = resolve_voice(settings, settings.voice_for(role), engine_name)
+        if key not in by_voice:
+            by_voice[key] = create_engine(settings, *key, jobs=jobs)
+        engines[role] = by_voice[key]
     return engines
+
+
+def resolve_voice(settings: Settings, spec: str | None, engine_name: str | None = None) -> tuple[str, str | None]:
+    """The (engine, voice) a voice spec (``"hibari:heart"``, ``"joe"``, None) means under ``--engine``."""
+    prefix, voice = split_voice(spec)
+    if engine_name is not None:
+        name = engine_name
+        voice = voice if prefix in (None, engine_name) else None
+    else:
+        name = prefix or settings.engine.name
+    return name, voice or settings.engine.default_voice(name)
+
+
+def create_engine(settings: Settings, name: str, voice: str | None, *, jobs: int | None = None) -> TTSEngine:
+    """Engine ``name`` speaking ``voice``, with its ``[engine.<name>]`` options."""
+    options = settings.engine.options(name, voice)
+    # every core is onnxruntime's own default: set threads only to use fewer
+    if name == "piper" and jobs and jobs < len(os.sched_getaffinity(0)):
+        options["threads"] = jobs
+    return get_engine(name, voice=voice, **options)
 
 
 def _published(brief: Brief, override: dt.datetime | None, previous: Episode | None) -> dt.datetime:
@@ -173,19 +183,11 @@ def _write_show_if_changed(out: Path, settings: Settings, episodes: list[Episode
     """Rewrite the show files only if what they are made from changed; returns files to retire."""
     episodes[:], dropped = retire(episodes, keep)
     cover = find_cover(out)
-    if load_publication_exact(out) != publication:
-        save_publication(out, publication)
+    record_publication(out, publication)
     if (dropped or not (out / "feed.xml").exists()
             or store.load_show_key(out) != show_key(settings, episodes, cover, publication=publication)):
         write_show(out, settings, episodes, image_file=cover, publication=publication)
     return set().union(*(episode_files(e) for e in dropped))
-
-
-def load_publication_exact(out: Path) -> Publication | None:
-    """The recorded publication only (not one inferred from the feed)."""
-    from .publication import STATE_DIR
-
-    return load_publication(out) if (out / STATE_DIR / "show.json").exists() else None
 
 
 @contextlib.contextmanager
@@ -214,8 +216,7 @@ def remove(out: Path, settings: Settings, guid: str, *, move_to: str | None = No
 
         raise PublishError(f"{out}: not a built show folder (no {store.STORE_NAME}); check --out")
     with changing_folder(out, settings, command="remove", move_to=move_to, wait=wait) as publication:
-        if load_publication_exact(out) != publication:
-            save_publication(out, publication)
+        record_publication(out, publication)
         return remove_episode(out, settings, guid, publication=publication)
 
 
@@ -232,12 +233,6 @@ def _prepare_folder(out: Path) -> None:
                            "choose another --out") from exc
     if not os.access(out, os.W_OK | os.X_OK):
         raise PublishError(f"{out}: the output folder is not writable; fix its permissions or choose another --out")
-
-
-def _fsync_file(path: Path) -> None:
-    if path.is_file():
-        with path.open("rb") as handle:
-            os.fsync(handle.fileno())
 
 
 #: Speaking pace of the length estimate (a newsreader's ~160 words a minute).
@@ -499,9 +494,10 @@ def _build_locked(files: list[Path], out: Path, settings: Settings, active: Mapp
                 # store, the other feeds and the site, the RSS feed last.
                 notify(ProgressEvent("publishing"))
                 for item in sorted(tmp.iterdir()):
-                    _fsync_file(item)
+                    if item.is_file():
+                        store.fsync_file(item)
                     os.replace(item, out / item.name)
-                fsync_folder(out)
+                store.fsync_folder(out)
         finally:
             renderer.close()
         cached, synthesized = renderer.cached, renderer.synthesized

@@ -29,18 +29,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import PublishError
-from .store import fsync_folder
 
 __all__ = [
     "STATE_DIR",
     "Publication",
     "clean_leftovers",
     "folder_lock",
-    "fsync_folder",
     "is_public",
     "load_publication",
+    "record_publication",
     "resolve_publication",
-    "save_publication",
 ]
 
 log = logging.getLogger(__name__)
@@ -107,8 +105,9 @@ def _guid_for(base_url: str) -> str:
     return podcast_guid(base_url + "feed.xml")
 
 
-def load_publication(folder: Path) -> Publication | None:
-    """The folder's recorded publication; for a folder built before the record existed, the one its feed shows.
+def load_publication(folder: Path, *, infer: bool = True) -> Publication | None:
+    """The folder's recorded publication; with ``infer``, for a folder built before the record
+    existed, the one its feed shows.
 
     :raises PublishError: the record exists but cannot be read.
     """
@@ -116,7 +115,7 @@ def load_publication(folder: Path) -> Publication | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return _from_feed(folder / "feed.xml")
+        return _from_feed(folder / "feed.xml") if infer else None
     except (OSError, ValueError) as exc:
         raise PublishError(f"{path}: the show's publication record is unreadable ({exc}); restore it, or delete it "
                            "to take the base URL and guid from feed.xml") from exc
@@ -149,10 +148,12 @@ def _from_feed(feed: Path) -> Publication | None:
                        title=channel.findtext("title") or "", language=channel.findtext("language") or "")
 
 
-def save_publication(folder: Path, publication: Publication) -> None:
-    """Record ``publication`` in ``folder`` (atomically)."""
+def record_publication(folder: Path, publication: Publication) -> None:
+    """Record ``publication`` in ``folder`` (atomically), unless that is what the folder records already."""
     from .store import atomic_write
 
+    if load_publication(folder, infer=False) == publication:
+        return
     state = folder / STATE_DIR
     state.mkdir(exist_ok=True)
     data = {"format": _FORMAT, **asdict(publication)}

@@ -11,7 +11,7 @@ import hashlib
 import logging
 import os
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from . import store
@@ -150,7 +150,7 @@ def publish_folder(source: Path, dest: Path, *, wait: bool = True) -> int:
     :returns: the number of files copied.
     :raises PublishError: ``source`` is not a built show folder, or ``dest`` cannot be written.
     """
-    from .publication import clean_leftovers, folder_lock, fsync_folder
+    from .publication import clean_leftovers, folder_lock
 
     if not (source / "feed.xml").is_file() or not (source / store.STORE_NAME).is_file():
         raise PublishError(f"{source}: not a built show folder (no feed.xml / episodes.json); run audiobrief build first")
@@ -166,13 +166,13 @@ def publish_folder(source: Path, dest: Path, *, wait: bool = True) -> int:
         locks.enter_context(folder_lock(dest, command="publish", wait=wait))
         clean_leftovers(dest)
         try:
-            return _copy_show(source, dest, fsync_folder)
+            return _copy_show(source, dest)
         except OSError as exc:
             raise PublishError(f"{exc.filename or dest}: copying the show failed ({exc.strerror or exc}); what was "
                                "published before is intact; fix the destination and publish again") from exc
 
 
-def _copy_show(source: Path, dest: Path, fsync_folder: Callable[[Path], None]) -> int:
+def _copy_show(source: Path, dest: Path) -> int:
     episodes = store.load_episodes(source)
     media = sorted(set().union(*(episode_files(e) for e in episodes)) if episodes else set())
     cover = find_cover(source)
@@ -183,15 +183,14 @@ def _copy_show(source: Path, dest: Path, fsync_folder: Callable[[Path], None]) -
         if not src.is_file():
             continue
         if name == "feed.xml":
-            fsync_folder(dest)  # everything the feed points at is in place before the feed is
+            store.fsync_folder(dest)  # everything the feed points at is in place before the feed is
         tmp = dest / f".{name}.publishing"
         shutil.copyfile(src, tmp)
-        with tmp.open("rb") as handle:
-            os.fsync(handle.fileno())
+        store.fsync_file(tmp)
         os.chmod(tmp, 0o644)
         os.replace(tmp, dest / name)
         copied += 1
-    fsync_folder(dest)
+    store.fsync_folder(dest)
     listed = set(names)
     try:
         old = store.load_episodes(dest)

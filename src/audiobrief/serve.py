@@ -126,8 +126,7 @@ class _Handler(BaseHTTPRequestHandler):
         raise AttributeError(name)
 
     def _not_allowed(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0) if (self.headers.get("Content-Length") or "").isdigit() else 0
-        if length:
+        if self.headers.get("Content-Length", "0").strip() not in ("", "0"):
             self.close_connection = True  # do not read (and wait for) a body we will not use
         self._error(HTTPStatus.METHOD_NOT_ALLOWED, True, {"Allow": _ALLOWED})
 

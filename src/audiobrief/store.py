@@ -16,7 +16,7 @@ from typing import Any
 from .errors import FeedError
 from .models import Chapter, Episode, Transcripts, newest_first
 
-__all__ = ["STORE_NAME", "atomic_write", "episode_to_json", "fsync_folder", "load_episodes", "load_show_key", "save_episodes", "save_show_key", "upsert"]
+__all__ = ["STORE_NAME", "atomic_write", "episode_to_json", "fsync_file", "fsync_folder", "load_episodes", "load_show_key", "save_episodes", "save_show_key", "upsert"]
 
 STORE_NAME = "episodes.json"
 _FORMAT = 1
@@ -36,6 +36,12 @@ def atomic_write(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def fsync_file(path: Path) -> None:
+    """Make a written file's contents durable before it is renamed into place."""
+    with path.open("rb") as handle:
+        os.fsync(handle.fileno())
 
 
 def fsync_folder(folder: Path) -> None:
