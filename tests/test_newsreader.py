@@ -295,13 +295,13 @@ def test_spanish_table(written: str, spoken: str) -> None:
     assert speakable(spoken, language="es") == spoken  # idempotent
 
 
-def test_a_language_without_a_table_uses_english_and_regional_codes_use_the_base_table() -> None:
+def test_a_language_without_a_table_gets_only_the_cleanup_and_regional_codes_use_the_base_table() -> None:
     from audiobrief.normalize import available_languages
 
     assert {"en", "es"} <= set(available_languages())
     assert speakable("a $2 toll", language="en-us") == "a 2 dollar toll"
     assert speakable("Sr. Gómez", language="es-MX") == "señor Gómez"
-    assert speakable("a $2 toll", language="xx") == "a 2 dollar toll"
+    assert speakable("un péage de 2 $ (voir https://x.test)", language="fr") == "un péage de 2 $ (voir)"  # no English rules
 
 
 @needs_espeak

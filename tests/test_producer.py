@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import re
 import signal
 import subprocess
 import sys
@@ -11,6 +13,7 @@ import time
 from pathlib import Path
 
 import feedparser
+import pytest
 from click.testing import CliRunner
 
 from audiobrief.cli import cli
@@ -26,14 +29,18 @@ def test_init_scaffolds_a_show_that_builds_and_never_overwrites(tmp_path: Path) 
     settings = load_settings(show / "audiobrief.toml")  # the commented file is valid and says what we asked
     assert (settings.show.title, settings.show.author, settings.show.language) == ('Dawn "News"', "Desk", "es")
     assert "# max_minutes = 120" in (show / "audiobrief.toml").read_text()
-    assert (show / "briefs" / "example-brief.txt").is_file() and (show / "templates" / "intro.txt.j2").is_file()
-    (show / "templates" / "intro.txt.j2").write_text("{# mine #}Hello from {{ show.title }}.\n")
+    intro = show / "templates" / "es" / "intro.txt.j2"  # the show's language's templates, to edit
+    assert (show / "briefs" / "example-brief.txt").is_file() and "Esto es" in intro.read_text()
+    assert settings.templates_dir == show / "templates"
+    intro.write_text("{# mine #}Hola desde {{ show.title }}.\n")
     again = CliRunner().invoke(cli, ["init", str(show)])
-    assert again.exit_code == 0 and "0 file(s) created, 10 kept" in again.output
-    assert (show / "templates" / "intro.txt.j2").read_text().startswith("{# mine #}")
+    assert again.exit_code == 0 and "0 file(s) created, 11 kept" in again.output
+    assert intro.read_text().startswith("{# mine #}")
     build = CliRunner().invoke(cli, ["build", str(show / "briefs"), "--out", str(show / "output"), "--engine", "fake",
-                                     "--config", str(show / "audiobrief.toml"), "--templates", str(show / "templates")])
+                                     "--config", str(show / "audiobrief.toml"), "--json"])
     assert build.exit_code == 0, build.output
+    text = (show / "output" / json.loads(build.stdout)["episodes"][0]["transcripts"]["text"]).read_text()
+    assert 'Hola desde Dawn News.' in text  # the producer's template, found through the config's templates key
 
 
 def test_init_refuses_a_bad_language_or_url_as_usage_errors(tmp_path: Path) -> None:
@@ -108,3 +115,214 @@ def test_every_command_has_help_with_an_example_every_option_has_help_and_the_re
             problems.append(f"{name}: not in the README")
     assert problems == []
     assert "Quick start:" in CliRunner().invoke(cli, ["--help"]).output  # the top level shows its examples as a quick start
+
+
+# --- languages and voices ----------------------------------------------------------------------------------
+
+needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
+SPANISH = DATA / "es" / "puertos.txt"
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[^\W\d_]+", text.lower()) if len(w) > 1}
+
+
+@needs_espeak
+def test_a_spanish_show_end_to_end_through_the_cli(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    show = tmp_path / "programa"
+    made = CliRunner().invoke(cli, ["init", str(show), "--title", "Puertos Hoy", "--author", "Redacción",
+                                    "--language", "es"])
+    assert made.exit_code == 0, made.output
+    shutil.copy(SPANISH, show / "briefs")
+    (show / "briefs" / "example-brief.txt").unlink()
+    config = str(show / "audiobrief.toml")
+    out = show / "output"
+    result = CliRunner(mix_stderr=False).invoke(cli, ["build", str(show / "briefs"), "--out", str(out), "--config", config, "--json",
+                                      "--date", "2023-10-03", "--no-cache"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    # Nobody configured a voice: Piper has none for Spanish, so espeak-ng's Spanish voice reads it,
+    # the narratives in audibly different variants of it, and the build says so in one line.
+    assert data["voices"]["es"] == {"host": "espeak:es", "narratives": ["espeak:es+f3", "espeak:es+f4"], "labels": {}}
+    assert "no piper voice speaks 'es'; speaking it with espeak's voice 'es'" in caplog.text
+    listed = subprocess.run(["espeak-ng", "--voices=es"], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^\s*\d+\s+es\s", listed, re.M), "espeak-ng's voice 'es' is its Spanish voice"
+
+    episode = data["episodes"][0]
+    transcript = (out / episode["transcripts"]["text"]).read_text(encoding="utf-8")
+    # No English template word: every word the English templates add to this very brief is absent.
+    english = CliRunner().invoke(cli, ["script", str(SPANISH), "--language", "en", "--date", "2023-10-03"])
+    template_words = _words(english.output) - _words(SPANISH.read_text(encoding="utf-8"))
+    template_words -= {"narrative", "words", "minutes", "about", "at", "minute", "host", "chapter"}  # the listing's own
+    assert {"first", "facts", "happened", "sources", "synthetic", "tuesday"} <= template_words  # the check can fail
+    assert _words(transcript) & template_words == set()
+    assert "Esto es Puertos Hoy, martes, 3 de octubre de 2023." in transcript
+    assert [c["title"] for c in episode["chapters"]][-1] == "Fuentes y créditos"
+    vtt = (out / episode["transcripts"]["vtt"]).read_text(encoding="utf-8")
+    assert "<v Presentador>" in vtt and "<v Narrador>" in vtt and "<v Host>" not in vtt
+
+    feed = feedparser.parse(str(out / "feed.xml"))
+    assert feed.bozo == 0 and feed.feed.language == "es"
+    assert "Los hechos:" in feed.entries[0].summary and "The facts" not in feed.entries[0].summary
+    assert '<html lang="es">' in (out / "index.html").read_text(encoding="utf-8")
+    from mutagen.id3 import ID3
+
+    assert str(ID3(out / episode["audio_file"])["TLAN"]) == "spa"
+
+
+def test_voices_per_role_label_and_turn_reach_the_audio(tmp_path: Path) -> None:
+    import numpy as np
+
+    from pedalboard.io import AudioFile
+
+    from audiobrief.tts.fake import FakeEngine
+
+    config = tmp_path / "audiobrief.toml"
+    config.write_text('[voices]\nhost = "fake:anchor"\nnarrative = ["fake:left", "fake:right"]\n'
+                      'labels = { "pro-russia" = "fake:kremlin" }\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build", str(ROOT / "examples" / "seed-brief.txt"), "--out", str(tmp_path / "o"),
+                                      "--config", str(config), "--json", "--no-cache"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["voices"]["en"]["labels"] == {"pro-russia": "fake:kremlin"}
+    episode = data["episodes"][0]
+    with AudioFile(str(tmp_path / "o" / episode["audio_file"])) as audio:
+        samples, rate = audio.read(audio.frames)[0], audio.samplerate
+
+    def pitch(chapter: dict) -> float:  # the strongest frequency in the middle second of a chapter
+        middle = (chapter["start_ms"] + chapter["end_ms"]) / 2000
+        window = samples[int((middle - 0.5) * rate):int((middle + 0.5) * rate)]
+        spectrum = np.abs(np.fft.rfft(window * np.hanning(len(window))))
+        return float(np.argmax(spectrum) * rate / len(window))
+
+    expected = {"The facts": "anchor", "Pro-establishment narrative (Guardian)": "left",
+                "Pro-Russia narrative (TASS)": "kremlin"}
+    chapters = {c["title"]: c for c in episode["chapters"]}
+    for title, voice in expected.items():
+        assert abs(pitch(chapters[title]) - FakeEngine(voice).frequency_hz) < 3, (title, voice)
+    assert len({FakeEngine(v).frequency_hz for v in expected.values()}) == 3  # three voices a listener tells apart
+
+
+def _median_f0(pcm: bytes, rate: int) -> float:
+    import numpy as np
+
+    x = np.frombuffer(pcm, "<i2").astype(float)
+    frame = int(0.04 * rate)
+    found = []
+    for i in range(0, len(x) - frame, frame // 2):
+        s = x[i:i + frame] - x[i:i + frame].mean()
+        if np.sqrt(np.mean(s * s)) < 500:
+            continue
+        ac = np.correlate(s, s, "full")[frame - 1:]
+        low, high = rate // 400, rate // 70
+        lag = low + int(np.argmax(ac[low:high]))
+        if ac[lag] > 0.3 * ac[0]:
+            found.append(rate / lag)
+    return float(np.median(found))
+
+
+@needs_espeak
+def test_espeak_narrative_voices_are_audibly_different_from_the_host() -> None:
+    from audiobrief.config import Settings
+    from audiobrief.pipeline import Voicing
+    from audiobrief.voices import voice_key
+
+    voicing = Voicing(Settings(), "espeak")
+    cast = voicing.cast("es")
+    assert cast is not None
+    sentence = "Los dos gobiernos dijeron que la cumbre fue un éxito para ambos países."
+    pitches = []
+    for key in (cast.host, *cast.narratives):
+        chunks = list(voicing.engines[voice_key(key)].synthesize(sentence))
+        pitches.append(_median_f0(b"".join(c.pcm for c in chunks), chunks[0].sample_rate_hz))
+    host, *narrators = pitches
+    assert all(abs(p - host) / host > 0.4 for p in narrators), pitches  # measured: 104 Hz against 218 and 184 Hz
+    assert abs(narrators[0] - narrators[1]) > 15, pitches
+
+
+def test_a_language_nothing_here_speaks_is_one_clear_error(tmp_path: Path, monkeypatch) -> None:
+    from audiobrief.config import Settings
+    from audiobrief.errors import NoVoiceError
+    from audiobrief.voices import cast_for
+
+    with pytest.raises(NoVoiceError, match=r"nothing installed here speaks the language 'zz'.*apt-get install espeak-ng"):
+        cast_for(Settings(), "zz")
+    brief = tmp_path / "b.json"
+    brief.write_text(json.dumps({"title": "Titre", "facts": ["Le conseil s'est réuni."], "language": "zz"}))
+    result = CliRunner().invoke(cli, ["build", str(brief), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1 and "nothing installed here speaks the language 'zz'" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "o" / "feed.xml").exists()
+
+
+def test_a_language_without_templates_names_the_folder_to_add(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["build", str(SPANISH), "--language", "fr", "--engine", "fake",
+                                      "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1
+    assert "no templates for the language 'fr'" in result.output and "templates/fr" in result.output
+    (tmp_path / "t" / "fr").mkdir(parents=True)
+    for path in (ROOT / "src" / "audiobrief" / "templates" / "script" / "en").iterdir():
+        shutil.copy(path, tmp_path / "t" / "fr")
+    (tmp_path / "t" / "fr" / "intro.txt.j2").write_text("Voici {{ show.title }}, le {{ date }}.")
+    ok = CliRunner().invoke(cli, ["script", str(SPANISH), "--language", "fr", "--templates", str(tmp_path / "t"),
+                                  "--date", "2023-10-03"])
+    assert ok.exit_code == 0, ok.output
+    assert "Voici audiobrief, le mardi 3 octobre 2023." in ok.output  # Babel's French date
+
+
+@needs_espeak
+def test_say_in_spanish_shows_the_spoken_text_and_uses_a_spanish_voice(tmp_path: Path) -> None:
+    out = tmp_path / "s.wav"
+    result = CliRunner(mix_stderr=False).invoke(cli, ["say", "El Sr. Duarte llegó a las 5.", "--language", "es", "--show-text",
+                                      "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "El señor Duarte llegó a las 5."
+    assert "espeak/" in result.stderr and "/es/" in result.stderr and out.stat().st_size > 10_000
+
+
+def test_engines_says_which_voice_speaks_a_language() -> None:
+    result = CliRunner().invoke(cli, ["engines", "--language", "es"])
+    assert result.exit_code == 0, result.output
+    assert "A build in es: host" in result.output
+    piper = result.output.split("piper", 1)[1]
+    assert "es: no voice for this language" in piper.split("\n\n")[0]
+
+
+def test_verbose_build_prints_timings_per_stage(tmp_path: Path) -> None:
+    result = CliRunner(mix_stderr=False).invoke(cli, ["-v", "build", str(DATA / "briefs" / "facts-only.txt"), "--out", str(tmp_path),
+                                      "--engine", "fake", "--no-cache"])
+    assert result.exit_code == 0, result.output
+    line = next(line for line in result.stderr.splitlines() if line.startswith("Timings:"))
+    assert all(f"{stage} " in line for stage in ("read and plan", "speak", "master", "publish")), line
+    assert re.search(r"total \d+\.\d\d s$", line)
+
+
+def _tty_build(tmp_path: Path, env: dict[str, str]) -> bytes:
+    """Run a build with stderr on a pseudo-terminal (where the live progress bar shows) and return what it drew."""
+    import pty
+
+    out = tmp_path / f"o{len(env)}"
+    main, terminal = pty.openpty()
+    environment = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    proc = subprocess.Popen([sys.executable, "-m", "audiobrief", "build", str(ROOT / "examples" / "seed-brief.txt"),
+                             "--out", str(out), "--engine", "fake", "--no-cache"], stdin=terminal, stdout=terminal,
+                            stderr=terminal, cwd=ROOT, env={**environment, "TERM": "xterm-256color", **env})
+    os.close(terminal)
+    chunks = []
+    while True:
+        try:
+            data = os.read(main, 65536)
+        except OSError:  # EIO: the terminal's last user exited
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(main)
+    assert proc.wait(timeout=60) == 0, b"".join(chunks)[-2000:]
+    return b"".join(chunks)
+
+
+def test_progress_on_a_terminal_has_colour_unless_no_color(tmp_path: Path) -> None:
+    colour = re.compile(rb"\x1b\[[0-9;]*(?:3[0-8]|9[0-7])[0-9;]*m")
+    assert colour.search(_tty_build(tmp_path, {}))  # the live bar is coloured on a terminal
+    plain = _tty_build(tmp_path, {"NO_COLOR": "1"})
+    assert b"Speaking" in plain and not colour.search(plain)

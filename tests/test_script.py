@@ -52,7 +52,7 @@ def test_producer_templates_override_one_kind_only(seed_path: Path, tmp_path: Pa
     (tmp_path / "outro.txt.j2").write_text("Goodbye from {{ show.title }}. Sources: {{ outlets|join_and }}.")
     script = _render(seed_path, templates_dir=tmp_path)
     assert script.segments[-1].text == "Goodbye from audiobrief. Sources: Guardian, Associated Press, TASS and Al Jazeera."
-    assert script.segments[0].text.startswith("This is audiobrief for")
+    assert script.segments[0].text.startswith("The news for")  # the default show name is never announced
 
 
 def test_undefined_template_variable_is_an_error_naming_the_template(seed_path: Path, tmp_path: Path) -> None:

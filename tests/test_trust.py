@@ -285,8 +285,9 @@ def test_engine_options_reach_the_engines_and_their_fingerprints(tmp_path: Path)
     assert (piper.length_scale, piper.noise_scale, piper.sentence_silence_s) == (1.25, 0.5, 0.1)  # type: ignore[attr-defined]
     assert "ls=1.25/ns=0.5" in piper.fingerprint() and "/ss=0.1" in piper.fingerprint()
     if shutil.which("espeak-ng"):
-        espeak = make_engines(settings, "espeak")["narrative"]
-        assert (espeak.voice, espeak.rate_wpm) == ("en-gb", 200)  # type: ignore[attr-defined]
+        espeak = make_engines(settings, "espeak")
+        assert (espeak["host"].voice, espeak["host"].rate_wpm) == ("en-gb", 200)  # type: ignore[attr-defined]
+        assert espeak["narrative"].voice == "en-gb+f3"  # type: ignore[attr-defined]  # audibly another voice
 
 
 @pytest.mark.parametrize(

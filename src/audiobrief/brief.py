@@ -53,7 +53,9 @@ SECTION_HEADINGS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     for pattern, section in (
         (r"(the )?(key )?facts", "facts"),
         (r"what happened", "facts"),
+        (r"(los )?hechos( clave)?|lo que (pas|ocurri)\u00f3", "facts"),  # Spanish renderings
         (r"(the )?narratives", "narratives"),
+        (r"(las )?narrativas|(los )?relatos", "narratives"),
         (r"(the )?spin", "narratives"),
         (r"(the )?perspectives", "narratives"),
         (r"metaculus prediction.*", "chrome"),
@@ -105,9 +107,10 @@ JUNK_LINES: tuple[re.Pattern[str], ...] = tuple(
 #: A narrative label alone on a line (the story-page rendering), optionally with its outlet.
 LABEL_LINE = re.compile(
     r"(?P<label>narrative\s+[A-Z0-9]|(?:[\w'\u2019-]+\s+){0,3}narrative(?:\s+[A-Z0-9])?"
+    r"|(?:narrativa|relato)(?:\s+[\w'\u2019-]+){0,3}?"
     r"|left|right|cent(?:er|re)|pro-[\w-]+|anti-[\w-]+|establishment-critical|cynical|democratic|republican"
     r"|conservative|liberal|progressive)"
-    r"(?:\s*,?\s*as provided by\s+(?P<outlet>[^.:]{1,60}))?\s*:?",
+    r"(?:\s*,?\s*(?:as provided by|seg\u00fan|de acuerdo con)\s+(?P<outlet>[^.:]{1,60}))?\s*:?",
     re.I,
 )
 
@@ -118,7 +121,9 @@ INLINE_LABEL = re.compile(
 )
 
 #: The "as provided by Outlet." shape of a narrative item (the lite page scrape).
-PROVIDED_BY = re.compile(r"^(?P<label>.{1,80}?\bnarrative)\s*,?\s*as provided by\s+(?P<rest>.+)$", re.I | re.S)
+PROVIDED_BY = re.compile(
+    r"^(?P<label>.{1,80}?\bnarrative|(?:narrativa|relato)\b[^,.:]{0,60}?)\s*,?\s*"
+    r"(?:as provided by|seg\u00fan|de acuerdo con)\s+(?P<rest>.+)$", re.I | re.S)
 
 #: A forum repost's per-fact attribution: "... on Saturday. Valley Tribune (LR: 3 CP: 2)".
 FACT_OUTLET_SUFFIX = re.compile(
@@ -148,9 +153,9 @@ ACRONYMS = frozenset({"US", "UK", "UN", "EU", "NATO", "FBI", "CIA", "GDP", "PRC"
 _SMALL_WORDS = frozenset({"a", "an", "and", "as", "at", "but", "by", "for", "in", "of", "on", "or", "the", "to", "vs", "with"})
 
 _BULLET = re.compile(r"^\s*(?:[-*\u2022\u25cf\u2013]|\d+[.)])\s+")
-_SOURCES_LINE = re.compile(r"^\s*sources?\s*:\s*(?P<rest>.+)$", re.I)
+_SOURCES_LINE = re.compile(r"^\s*(?:sources?|fuentes?)\s*:\s*(?P<rest>.+)$", re.I)
 # "1Guardian, 2Associated Press, 3TASS and 4Al Jazeera." -> number + outlet pairs.
-_SOURCE_ITEM = re.compile(r"(?P<number>\d{1,3})\s*(?P<outlet>.+?)(?=\s*(?:,|;|\band\b|&)\s*\d{1,3}\s*\S|\s*\.?\s*$)")
+_SOURCE_ITEM = re.compile(r"(?P<number>\d{1,3})\s*(?P<outlet>.+?)(?=\s*(?:,|;|\band\b|\by\b|&)\s*\d{1,3}\s*\S|\s*\.?\s*$)")
 _OUTLET_END = re.compile(r"(?<!\b[A-Z])\.\s+(?=\S)")
 # A citation: 1-3 digits (maybe a comma list) glued after sentence-final punctuation or a quote.
 _CITATION = re.compile(r"(?<=[.!?'\"\u2019\u201d)\]])(?P<nums>\d{1,3}(?:\s*,\s*\d{1,3})*)\s*$")
@@ -499,7 +504,7 @@ def _narrative_from_rest(label: str, rest: str, sources: tuple[Source, ...]) -> 
 
 def _tidy_label(label: str) -> str:
     label = _clean(label).rstrip(":")
-    if not re.search(r"narrative", label, re.I):
+    if not re.search(r"narrativ[ea]|relato", label, re.I):
         label = f"{label} narrative"  # "Left" / "Pro-establishment" on their own
     return label[:1].upper() + label[1:]
 
@@ -541,7 +546,7 @@ def _drop_cut_off_end(items: list[Fact] | list[Narrative], warnings: list[str], 
     warnings.append(f"{where}: the last item was cut off; kept it up to its last complete sentence")
 
 
-def parse_text_brief(text: str, *, path: str | None = None, brief_id: str | None = None) -> Brief:
+def parse_text_brief(text: str, *, path: str | None = None, brief_id: str | None = None, language: str = "en") -> Brief:
     """Parse a plain-text or Markdown rendering of a brief (see the module doc and the README).
 
     :param text: the decoded document.
@@ -598,6 +603,7 @@ def parse_text_brief(text: str, *, path: str | None = None, brief_id: str | None
         facts=tuple(facts),
         narratives=tuple(narratives),
         sources=tuple(sources),
+        language=language,
         path=path,
         warnings=tuple(doc.warnings),
     )
@@ -612,7 +618,7 @@ def _derive_headline(text: str, max_words: int = 12) -> str:
 # --- JSON -------------------------------------------------------------------------------------------
 
 
-def parse_json_brief(text: str, *, path: str | None = None, brief_id: str | None = None) -> Brief:
+def parse_json_brief(text: str, *, path: str | None = None, brief_id: str | None = None, language: str = "en") -> Brief:
     """Parse the JSON form of a brief (schema: ``audiobrief/schemas/brief.schema.json``).
 
     :raises BriefError: naming the line (for bad JSON) or the field (for a wrong shape).
@@ -621,10 +627,10 @@ def parse_json_brief(text: str, *, path: str | None = None, brief_id: str | None
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise BriefError(f"not valid JSON: {exc.msg} (column {exc.colno})", path=path, line=exc.lineno) from exc
-    return brief_from_mapping(data, path=path, brief_id=brief_id)
+    return brief_from_mapping(data, path=path, brief_id=brief_id, language=language)
 
 
-def parse_yaml_brief(text: str, *, path: str | None = None, brief_id: str | None = None) -> Brief:
+def parse_yaml_brief(text: str, *, path: str | None = None, brief_id: str | None = None, language: str = "en") -> Brief:
     """Parse a YAML brief: the same fields as the JSON form.
 
     :raises BriefError: naming the line (for bad YAML) or the field (for a wrong shape).
@@ -639,7 +645,7 @@ def parse_yaml_brief(text: str, *, path: str | None = None, brief_id: str | None
         raise BriefError(f"not valid YAML: {getattr(exc, 'problem', None) or exc}", path=path, line=line) from exc
     if isinstance(data, dict) and isinstance(data.get("published"), dt.datetime | dt.date):
         data["published"] = data["published"].isoformat()
-    return brief_from_mapping(data, path=path, brief_id=brief_id)
+    return brief_from_mapping(data, path=path, brief_id=brief_id, language=language)
 
 
 @functools.cache
@@ -699,8 +705,10 @@ def validate_brief_data(data: Any, *, path: str | None = None) -> None:
     raise BriefError(f"field '{where or 'top level'}': {error.message}", path=path)
 
 
-def brief_from_mapping(data: Any, *, path: str | None = None, brief_id: str | None = None) -> Brief:
+def brief_from_mapping(data: Any, *, path: str | None = None, brief_id: str | None = None, language: str = "en") -> Brief:
     """Build a brief from the structured form (decoded JSON or YAML), checked against its JSON Schema.
+
+    ``language`` is the brief's when it declares none.
 
     :raises BriefError: naming the field that is missing or of the wrong type.
     """
@@ -738,7 +746,7 @@ def brief_from_mapping(data: Any, *, path: str | None = None, brief_id: str | No
         narratives=tuple(narratives),
         sources=tuple(sources),
         published=published,
-        language=data.get("language") or "en",
+        language=data.get("language") or language,
         path=path,
     )
 
@@ -775,11 +783,14 @@ def _decode(data: bytes, path: str) -> str:
         ) from exc
 
 
-def load_brief(path: str | Path, *, limits: Limits | None = None) -> Brief:
+def load_brief(path: str | Path, *, limits: Limits | None = None, language: str = "en",
+               force_language: str | None = None) -> Brief:
     """Read and parse one brief file, choosing the parser by suffix.
 
     :param path: a ``.txt``/``.md`` (or other plain-text), ``.json`` or ``.yaml`` brief.
     :param limits: the largest brief accepted (default: :class:`~audiobrief.config.Limits`' defaults).
+    :param language: the language of a brief that does not declare one (text briefs never do): the show's.
+    :param force_language: the language of every brief, whatever it declares (``--language``).
     :returns: the parsed :class:`Brief`.
     :raises BriefError: the file is missing, unreadable, not text, too large, or has nothing usable.
     """
@@ -805,9 +816,9 @@ def load_brief(path: str | Path, *, limits: Limits | None = None) -> Brief:
     text = _decode(data, str(p))
     if parser is parse_text_brief:
         _check_lines(text, limits.max_line_chars, str(p))
-    brief = parser(text, path=str(p))
+    brief = parser(text, path=str(p), language=language)
     check_limits(brief, limits)
-    return brief
+    return replace(brief, language=force_language) if force_language else brief
 
 
 def _check_lines(text: str, max_chars: int, path: str) -> None:

@@ -102,6 +102,19 @@ templates_option = click.option(
     "--templates", "templates", type=click.Path(file_okay=False, path_type=Path),
     help="Folder of script templates (intro/fact/transition/narrative/outro.txt.j2) overriding the shipped ones.",
 )
+def _language(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from .standards import LANGUAGE_CODE
+
+    if value is not None and not LANGUAGE_CODE.match(value):
+        raise click.BadParameter(f"{value!r}: use an ISO 639 code such as en, es or pt-br")
+    return value
+
+
+language_option = click.option(
+    "--language", "language", callback=_language, metavar="CODE",
+    help="Language of the briefs (en, es, ...), overriding what they declare; default: each brief's, "
+         "else [show] language.",
+)
 date_option = click.option(
     "--date", "date", callback=_parse_date, metavar="YYYY-MM-DD",
     help="Episode date (default: the brief's, else the first build's, else now).",
@@ -153,10 +166,30 @@ class _BuildDisplay:
     """Progress of a build on stderr: a live bar on a terminal (rich), a few plain lines elsewhere."""
 
     def __init__(self, quiet: bool) -> None:
+        import time
+
         self.quiet = quiet
         self.live = sys.stderr.isatty() and not quiet
         self.progress: Any = None
         self.task: Any = None
+        self.clock = time.monotonic
+        self.started = self.last = self.clock()
+        self.stage = "read and plan"
+        self.timings: dict[str, float] = {}
+
+    def _enter(self, stage: str) -> None:
+        # Wall time per stage for -v; speaking and mastering overlap, so "speak" is the wait for speech.
+        now = self.clock()
+        self.timings[self.stage] = self.timings.get(self.stage, 0.0) + now - self.last
+        self.stage, self.last = stage, now
+
+    def report_timings(self) -> None:
+        """With -v, one line of wall time per stage."""
+        self._enter("done")
+        if self.quiet or logging.getLogger().level > logging.INFO:
+            return
+        parts = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in self.timings.items() if name != "done")
+        click.echo(f"Timings: {parts}; total {self.clock() - self.started:.2f} s", err=True)
 
     def __enter__(self) -> _BuildDisplay:
         if self.live:
@@ -183,6 +216,9 @@ class _BuildDisplay:
             self.progress.stop()
 
     def __call__(self, event: Any) -> None:
+        stage = {"planned": "speak", "mastering": "master", "publishing": "publish"}.get(event.stage)
+        if stage is not None:
+            self._enter(stage)
         if self.quiet:
             return
         counts = f"{event.cached} cached, {event.synthesized} synthesized"
@@ -234,12 +270,13 @@ class _BuildDisplay:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout (for scripts); no progress.")
 @config_option
 @templates_option
+@language_option
 @date_option
 @_errors_to_exit_codes
 def build(briefs: tuple[Path, ...], out_dir: Path, engine: str | None, base_url: str | None, move_to: str | None,
           no_wait: bool, max_minutes: float | None, keep: int | None, digest: bool, title: str, jobs: int | None,
           cache_dir: Path | None, no_cache: bool, as_json: bool, config: Path | None, templates: Path | None,
-          date: dt.datetime | None) -> None:
+          language: str | None, date: dt.datetime | None) -> None:
     """Build an episode from each BRIEF and update the feed in --out.
 
     A BRIEF is a .txt/.md page rendering, a .json or .yaml brief, or a folder of them.
@@ -254,6 +291,7 @@ def build(briefs: tuple[Path, ...], out_dir: Path, engine: str | None, base_url:
       audiobrief build examples/seed-brief.txt --out output
       audiobrief build briefs/ --out output --jobs 2
       audiobrief build --digest briefs/*.txt --title "Morning briefing" --out output
+      audiobrief build briefs/noticias.json --language es --out output-es
     """
     from dataclasses import replace
 
@@ -265,16 +303,22 @@ def build(briefs: tuple[Path, ...], out_dir: Path, engine: str | None, base_url:
         settings = replace(settings, limits=replace(settings.limits, max_minutes=max_minutes))
     quiet = logging.getLogger().level >= logging.ERROR
     with _BuildDisplay(quiet or as_json) as display:
-        result = run_build(briefs, out_dir, settings, engine_name=engine, templates_dir=templates,
+        result = run_build(briefs, out_dir, settings, engine_name=engine, templates_dir=templates or settings.templates_dir,
                            published=date, keep=keep, progress=display, cache=_cache(settings, cache_dir, no_cache),
-                           jobs=jobs, digest_title=title if digest else None, move_to=move_to, wait=not no_wait)
+                           jobs=jobs, digest_title=title if digest else None, move_to=move_to, wait=not no_wait,
+                           language=language)
+    display.report_timings()
     if as_json:
         from .store import episode_to_json
+        from .voices import voice_key
 
         click.echo(json.dumps({
             "out_dir": str(result.out_dir), "feed": str(result.feed_path), "feed_url": result.feed_url,
             "feed_episodes": result.feed_episode_count, "unchanged": list(result.unchanged),
             "segments": {"synthesized": result.segments_synthesized, "cached": result.segments_cached},
+            "voices": {cast.language: {"host": voice_key(cast.host), "narratives": [voice_key(k) for k in cast.narratives],
+                                       "labels": {label: voice_key(k) for label, k in cast.labels}}
+                       for cast in result.casts},
             "episodes": [episode_to_json(e) for e in result.episodes]}, ensure_ascii=False, indent=2))
         return
     if quiet:
@@ -299,7 +343,7 @@ def build(briefs: tuple[Path, ...], out_dir: Path, engine: str | None, base_url:
 @click.option("--base-url", "base_url", metavar="URL", help="Where the built folder will be served.")
 @_errors_to_exit_codes
 def init(folder: Path, title: str | None, author: str | None, language: str | None, base_url: str | None) -> None:
-    """Set up a show in FOLDER: a commented audiobrief.toml, briefs/ with an example, templates/.
+    """Set up a show in FOLDER: a commented audiobrief.toml, briefs/ with an example, templates/<language>/.
 
     Asks for the title, author, language and base URL on a terminal (flags answer without asking);
     never overwrites a file that exists.
@@ -315,6 +359,15 @@ def init(folder: Path, title: str | None, author: str | None, language: str | No
     from .standards import LANGUAGE_CODE
 
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    existing = folder / "audiobrief.toml"
+    if existing.is_file():
+        # Running init again completes the show as it is: no questions, its own language.
+        from .config import load_settings
+
+        current = load_settings(existing)
+        interactive = False
+        language = language or current.show.language
+        title, author = title or current.show.title, author or current.show.author
     answers = {
         "title": title or (click.prompt("Show title", default="Morning Briefing") if interactive else "Morning Briefing"),
         "author": author or (click.prompt("Author", default="Newsroom") if interactive else "Newsroom"),
@@ -328,13 +381,18 @@ def init(folder: Path, title: str | None, author: str | None, language: str | No
         raise click.BadParameter(f"{answers['base_url']!r}: expected an http:// or https:// URL", param_hint="--base-url")
     values = {k: json.dumps(v, ensure_ascii=False)[1:-1] for k, v in answers.items()}
     values["description"] = json.dumps(f"{answers['title']}: the news, read aloud.", ensure_ascii=False)[1:-1]
+    from .languages import primary, shipped_languages
+
     scaffold = resources.files("audiobrief").joinpath("scaffold")
-    templates = resources.files("audiobrief").joinpath("templates", "script")
+    code = primary(answers["language"])
+    # The show's language's templates; a language we ship none for starts from English ones to translate.
+    source = code if code in shipped_languages() else "en"
+    templates = resources.files("audiobrief").joinpath("templates", "script", source)
     files = {
         Path("audiobrief.toml"): scaffold.joinpath("audiobrief.toml.in").read_text(encoding="utf-8").format(**values),
         Path("briefs", "example-brief.txt"): scaffold.joinpath("seed-brief.txt").read_text(encoding="utf-8"),
-        **{Path("templates", t.name): t.read_text(encoding="utf-8")
-           for t in sorted(templates.iterdir(), key=lambda t: t.name) if t.name.endswith(".j2")},
+        **{Path("templates", code, t.name): t.read_text(encoding="utf-8")
+           for t in sorted(templates.iterdir(), key=lambda t: t.name) if t.name.endswith((".j2", ".toml"))},
     }
     made = kept = 0
     for relative, content in files.items():
@@ -348,11 +406,14 @@ def init(folder: Path, title: str | None, author: str | None, language: str | No
             handle.write(content)
         made += 1
         click.echo(f"created  {path}")
+    if source != code:
+        click.echo(f"note: audiobrief has no {code} templates yet; translate the English ones in "
+                   f"{folder / 'templates' / code} (README: \"Adding a language\")")
     click.echo(f"{made} file(s) created, {kept} kept. Next:\n"
                f"  cd {folder}\n"
                "  audiobrief say \"Good morning, this is the news.\"     # hear the voice\n"
-               f"  audiobrief build briefs/ --templates templates --out output\n"
-               f"  audiobrief serve output")
+               "  audiobrief build briefs/ --out output\n"
+               "  audiobrief serve output")
 
 
 @cli.command()
@@ -367,9 +428,10 @@ def init(folder: Path, title: str | None, author: str | None, language: str | No
               help="Wait this long after the last change before building.")
 @config_option
 @templates_option
+@language_option
 @_errors_to_exit_codes
 def watch(folder: Path, out_dir: Path, engine: str | None, base_url: str | None, keep: int | None, jobs: int | None,
-          debounce_ms: int, config: Path | None, templates: Path | None) -> None:
+          debounce_ms: int, config: Path | None, templates: Path | None, language: str | None) -> None:
     """Build FOLDER's briefs, then rebuild whenever a brief is added or changed; Ctrl-C stops.
 
     Each brief is built on its own, so one that fails is reported in one line and the others
@@ -403,7 +465,8 @@ def watch(folder: Path, out_dir: Path, engine: str | None, base_url: str | None,
         for path in paths:
             started = time.monotonic()
             try:
-                result = run_build([path], out_dir, settings, engine_name=engine, templates_dir=templates, keep=keep,
+                result = run_build([path], out_dir, settings, engine_name=engine, keep=keep, language=language,
+                                   templates_dir=templates or settings.templates_dir,
                                    cache=_cache(settings, None, False), jobs=jobs)
             except AudiobriefError as exc:
                 click.echo(f"{time.strftime('%H:%M:%S')} Error: {exc}", err=True)  # the watch goes on
@@ -497,23 +560,26 @@ def cache_prune(older_than: str | None, cache_dir: Path | None, config: Path | N
               help="text: the spoken script; json: the parsed brief and the segments.")
 @config_option
 @templates_option
+@language_option
 @date_option
 @_errors_to_exit_codes
-def script(brief: Path, fmt: str, config: Path | None, templates: Path | None, date: dt.datetime | None) -> None:
+def script(brief: Path, fmt: str, config: Path | None, templates: Path | None, language: str | None,
+           date: dt.datetime | None) -> None:
     """Print the spoken script of BRIEF, segment by segment, without synthesizing.
 
     \b
     Examples:
       audiobrief script examples/seed-brief.txt
       audiobrief script briefs/today.json --format json --templates templates
+      audiobrief script briefs/noticias.txt --language es
     """
     from .brief import load_brief
     from .pipeline import script_for
 
     settings = _settings(config)
-    parsed = load_brief(brief)
+    parsed = load_brief(brief, language=settings.show.language, force_language=language)
     when = date or parsed.published or dt.datetime.now(dt.UTC)
-    result = script_for(parsed, settings, published=when, templates_dir=templates)
+    result = script_for(parsed, settings, published=when, templates_dir=templates or settings.templates_dir)
     if fmt == "json":
         click.echo(json.dumps({"brief": asdict(parsed), "segments": [asdict(s) for s in result.segments]},
                               indent=2, ensure_ascii=False, default=str))
@@ -532,9 +598,13 @@ def script(brief: Path, fmt: str, config: Path | None, templates: Path | None, d
 @click.option("--engine", "engine", callback=_engine_name, help="The engine, when --voice does not name it.")
 @click.option("-o", "--out", "out", default="say.wav", show_default=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The WAV file to write.")
+@click.option("--language", "language", callback=_language, metavar="CODE",
+              help="The language of TEXT (default: [show] language): picks the normalization and the voice.")
+@click.option("--show-text", is_flag=True, help="Print the text as it will be spoken (after normalization) on stdout.")
 @config_option
 @_errors_to_exit_codes
-def say(text: tuple[str, ...], voice: str | None, engine: str | None, out: Path, config: Path | None) -> None:
+def say(text: tuple[str, ...], voice: str | None, engine: str | None, out: Path, language: str | None,
+        show_text: bool, config: Path | None) -> None:
     """Say TEXT with a voice, as a build would (text made speakable first), into a WAV file.
 
     TEXT "-" reads standard input. Use it to audition voices and check a pronunciation.
@@ -543,6 +613,7 @@ def say(text: tuple[str, ...], voice: str | None, engine: str | None, out: Path,
     Examples:
       audiobrief say "Kim Jong Un met Putin in Pyongyang on Sept. 13." --voice hibari:heart
       audiobrief say "A 35.5 million dollar plan" --voice piper:joe -o plan.wav
+      audiobrief say "El 3 de octubre, 1.500 personas." --language es --show-text
     """
     import wave
 
@@ -551,11 +622,14 @@ def say(text: tuple[str, ...], voice: str | None, engine: str | None, out: Path,
     from .speech import check_speech
 
     settings = _settings(config)
+    language = language or settings.show.language
     written = sys.stdin.read() if text == ("-",) else " ".join(text)
-    spoken = speakable(written, dict(settings.pronunciations))
+    spoken = speakable(written, dict(settings.pronunciations), language)
     if not spoken.strip():
         raise click.BadParameter("nothing to say after cleaning the text", param_hint="TEXT")
-    tts = create_engine(settings, *resolve_voice(settings, voice or settings.voice_for("host"), engine))
+    if show_text:
+        click.echo(spoken)
+    tts = create_engine(settings, *resolve_voice(settings, voice, engine, language))
     chunks = list(tts.synthesize(spoken))
     rate = chunks[0].sample_rate_hz if chunks else 22_050
     pcm = b"".join(c.pcm for c in chunks)
@@ -569,24 +643,29 @@ def say(text: tuple[str, ...], voice: str | None, engine: str | None, out: Path,
     except OSError as exc:
         raise click.ClickException(f"{out}: cannot write the WAV file ({exc.strerror or exc}); choose another -o") from exc
     if logging.getLogger().level < logging.ERROR:
-        click.echo(f"Said: {spoken}", err=True)
-    click.echo(f"{out} ({len(pcm) / 2 / rate:.1f} s, {tts.fingerprint()})")
+        if not show_text:
+            click.echo(f"Said: {spoken}", err=True)
+        click.echo(f"{out} ({len(pcm) / 2 / rate:.1f} s, {tts.fingerprint()})", err=show_text)
 
 
 @cli.command()
 @click.option("--online", is_flag=True, help="Also contact online services (gTTS) to see whether they answer.")
+@click.option("--language", "language", callback=_language, metavar="CODE",
+              help="Say which voice of each engine speaks this language, and who a build would cast.")
+@config_option
 @_errors_to_exit_codes
-def engines(online: bool) -> None:
+def engines(online: bool, language: str | None, config: Path | None) -> None:
     """List the TTS engines, their voices, and whether each can run here (offline unless --online).
 
     \b
     Examples:
       audiobrief engines
+      audiobrief engines --language es
       audiobrief engines --online
     """
     from .tts import engine_statuses
 
-    for status in engine_statuses(online=online):
+    for status in engine_statuses(online=online, language=language):
         mark = "ok " if status.available else "-- "
         click.echo(f"{mark}{status.name:<7} {status.description}")
         if status.available:
@@ -594,8 +673,21 @@ def engines(online: bool) -> None:
             click.echo(f"        voices: {voices}")
             if status.detail != "ready":
                 click.echo(f"        {status.detail}")
+            if language:
+                click.echo(f"        {language}: " + (f"voice {status.language_voice}" if status.language_voice
+                                                     else "no voice for this language"))
         else:
             click.echo(f"        {status.detail}")
+    if language:
+        from .voices import cast_for, voice_key
+
+        try:
+            cast = cast_for(_settings(config), language)
+        except AudiobriefError as exc:
+            click.echo(f"A build in {language}: {exc}")
+            return
+        narrators = ", ".join(voice_key(k) for k in cast.narratives)
+        click.echo(f"A build in {language}: host {voice_key(cast.host)}; narratives {narrators}")
 
 
 @cli.command()

@@ -28,9 +28,13 @@ __all__ = [
     "EspeakOptions",
     "GttsOptions",
     "HibariOptions",
+    "LanguageVoices",
     "Limits",
     "PiperOptions",
     "Settings",
+    "VoiceChoice",
+    "VoiceTable",
+    "Voices",
     "load_settings",
     "split_voice",
 ]
@@ -223,11 +227,69 @@ class Limits:
 
 
 @dataclass(frozen=True, slots=True)
-class Voices:
-    """``[voices]``: the engine's voice for each role (None: the engine's default)."""
+class LanguageVoices:
+    """``[voices.languages.<code>]``: the voices of one more language (as ``[voices]``)."""
 
     host: str | None = None
-    narrative: str | None = None
+    narrative: str | list[str] | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Voices:
+    """``[voices]``: who speaks, as ``ENGINE:VOICE`` or ``VOICE`` (None: chosen for the language).
+
+    ``host`` reads the intro, facts and outro; ``narrative`` the narratives (a list: in turn);
+    ``labels`` maps words of a narrative's label to a voice (``{ "Pro-Russia" = "espeak:en+m3" }``).
+    These are for the show's language; ``languages`` holds the same for others.
+    """
+
+    host: str | None = None
+    narrative: str | list[str] | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+    languages: dict[str, LanguageVoices] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class VoiceChoice:
+    """The configured voices of one language (normalized: tuples, so settings stay hashable)."""
+
+    host: str | None = None
+    narrative: tuple[str, ...] = ()
+    labels: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class VoiceTable:
+    """``[voices]`` for the show's language (``default``) and per other language."""
+
+    default: VoiceChoice = field(default_factory=VoiceChoice)
+    by_language: tuple[tuple[str, VoiceChoice], ...] = ()
+
+    @property
+    def languages(self) -> dict[str, VoiceChoice]:
+        """Language code -> its configured voices."""
+        return dict(self.by_language)
+
+
+def _choice(host: str | None, narrative: str | list[str] | None, labels: dict[str, str], where: str) -> VoiceChoice:
+    from .tts import ENGINES
+
+    rotation = (narrative,) if isinstance(narrative, str) else tuple(narrative or ())
+    specs = [("host", host), *((f"narrative[{i}]" if len(rotation) > 1 else "narrative", v)
+                               for i, v in enumerate(rotation)), *((f"labels.{k!r}", v) for k, v in labels.items())]
+    for name, spec in specs:
+        if spec is None:
+            continue
+        engine, voice = split_voice(spec)
+        if not spec.strip():
+            raise ConfigError(f"[{where}] {name} is empty; name a voice, e.g. \"piper:joe\"")
+        if engine and engine not in ENGINES:
+            raise ConfigError(f"[{where}] {name} = {spec!r}: unknown engine {engine!r}; write ENGINE:VOICE with one of "
+                              f"{', '.join(sorted(ENGINES))}, e.g. \"hibari:heart\" or \"piper:joe\"")
+        if engine and not voice:
+            raise ConfigError(f"[{where}] {name} = {spec!r}: name a voice after the colon, e.g. \"{engine}:...\"")
+    return VoiceChoice(host, rotation, tuple(labels.items()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,19 +306,16 @@ class Settings:
     show: Show = field(default_factory=Show)
     audio: AudioSettings = field(default_factory=AudioSettings)
     engine: EngineSettings = field(default_factory=EngineSettings)
-    #: role -> voice name for the engine (``host`` reads intro, facts, outro; ``narrative`` the narratives).
-    voices: tuple[tuple[str, str], ...] = ()
+    #: Who speaks, per language, role and narrative label (see :mod:`audiobrief.voices`).
+    voice_table: VoiceTable = field(default_factory=VoiceTable)
     pronunciations: tuple[tuple[str, str], ...] = ()
     #: The public URL of the output folder; None: the one the folder recorded, else DEFAULT_BASE_URL.
     base_url: str | None = None
     #: The segment cache's folder (``[cache] dir``); None: the user's cache folder.
     cache_dir: Path | None = None
     limits: Limits = field(default_factory=Limits)
-
-    def voice_for(self, role: str) -> str | None:
-        """The configured voice for ``role`` (falling back to the host's), or None for the engine default."""
-        table = dict(self.voices)
-        return table.get(role) or table.get("host")
+    #: The producer's script templates (``templates`` in the file, relative to it); ``--templates`` wins.
+    templates_dir: Path | None = None
 
     @property
     def public_base_url(self) -> str:
@@ -269,6 +328,7 @@ class _File:
     """The whole file, as the schema sees it (``Settings`` flattens a few tables)."""
 
     base_url: str | None = None
+    templates: str | None = None
     show: Show = field(default_factory=Show)
     audio: AudioSettings = field(default_factory=AudioSettings)
     engine: EngineSettings = field(default_factory=EngineSettings)
@@ -294,6 +354,8 @@ def _struct(cls: type) -> Any:
             kind = str | None
         elif isinstance(kind, type) and dataclasses.is_dataclass(kind):
             kind = _struct(kind)
+        elif typing.get_origin(kind) is dict and dataclasses.is_dataclass(typing.get_args(kind)[1]):
+            kind = dict[str, _struct(typing.get_args(kind)[1])]  # type: ignore[misc]
         if f.default_factory is not dataclasses.MISSING:
             nested = hints[f.name]
             default = msgspec.field(default_factory=_struct(nested) if isinstance(nested, type)
@@ -310,8 +372,11 @@ def _to_dataclass(cls: type, struct: Any, where: str) -> Any:
     values = {}
     for f in fields(cls):
         value = getattr(struct, f.name)
-        if dataclasses.is_dataclass(hints[f.name]):
-            value = _to_dataclass(hints[f.name], value, f"{where}.{f.name}" if where else f.name)
+        hint = hints[f.name]
+        if dataclasses.is_dataclass(hint):
+            value = _to_dataclass(hint, value, f"{where}.{f.name}" if where else f.name)  # type: ignore[arg-type]
+        elif typing.get_origin(hint) is dict and dataclasses.is_dataclass(typing.get_args(hint)[1]):
+            value = {k: _to_dataclass(typing.get_args(hint)[1], v, f"{where}.{f.name}.{k}") for k, v in value.items()}
         values[f.name] = value
     try:
         return cls(**values)
@@ -413,7 +478,7 @@ def _settings_from(data: dict[str, Any], p: Path) -> Settings:
 
     unknown = sorted(set(data) - {f.name for f in fields(_File)})
     if unknown:
-        known = ", ".join(f"[{f.name}]" if f.name != "base_url" else f.name for f in fields(_File))
+        known = ", ".join(f"[{f.name}]" if f.name not in ("base_url", "templates") else f.name for f in fields(_File))
         raise ConfigError(f"unknown section(s): {', '.join(unknown)}; known: {known}")
     try:
         table = msgspec.convert(data, _struct(_File), strict=True)
@@ -424,11 +489,16 @@ def _settings_from(data: dict[str, Any], p: Path) -> Settings:
         raise ConfigError(f"base_url = {parsed.base_url!r}: expected a quoted http:// or https:// URL")
     show = parsed.show
     show = replace(show, image=_resolve_file(str(show.image) if show.image else None, p.parent, "[show] image"))
+    own_subcategory = "subcategory" in data.get("show", {})
+    if not own_subcategory and show.category != Show().category:
+        show = replace(show, subcategory=None)  # the default "Daily News" belongs to News only
+    if not is_apple_category(show.category):
+        raise ConfigError(f"[show] category = {show.category!r} is not an Apple Podcasts category; choose one of "
+                          f"{', '.join(APPLE_CATEGORIES)}")
     if not is_apple_category(show.category, show.subcategory):
         raise ConfigError(
-            f"[show] category = {show.category!r}, subcategory = {show.subcategory!r} is not an Apple "
-            f"Podcasts category; top-level categories: {', '.join(APPLE_CATEGORIES)}"
-        )
+            f"[show] subcategory = {show.subcategory!r} is not one of Apple's subcategories of {show.category!r}: "
+            f"{', '.join(APPLE_CATEGORIES[show.category]) or 'it has none; remove the subcategory'}")
     if not LANGUAGE_CODE.match(show.language):
         raise ConfigError(f"[show] language = {show.language!r}: use an ISO 639 code such as \"en\" or \"en-us\"")
     audio = parsed.audio
@@ -437,24 +507,34 @@ def _settings_from(data: dict[str, Any], p: Path) -> Settings:
         if value and not (key == "cue" and value in ("chime", "none")):
             resolved: dict[str, Any] = {key: str(_resolve_file(value, p.parent, f"[audio] {key}"))}
             audio = replace(audio, **resolved)
-    voices = tuple((role, voice) for role in ROLES if (voice := getattr(parsed.voices, role)))
-    from .tts import ENGINES
-
-    for role, voice in voices:
-        engine, name = split_voice(voice)
-        if engine and engine not in ENGINES:
-            raise ConfigError(f"[voices] {role} = {voice!r}: unknown engine {engine!r}; write ENGINE:VOICE with one of "
-                              f"{', '.join(sorted(ENGINES))}, e.g. \"hibari:heart\" or \"piper:joe\"")
-        if engine and not name:
-            raise ConfigError(f"[voices] {role} = {voice!r}: name a voice after the colon, e.g. \"{engine}:...\"")
+    v = parsed.voices
+    by_language = []
+    for code, table in sorted(v.languages.items()):
+        if not LANGUAGE_CODE.match(code):
+            raise ConfigError(f"[voices.languages.{code}]: {code!r} is not an ISO 639 code such as \"es\"")
+        by_language.append((code.lower(), _choice(table.host, table.narrative, table.labels,
+                                                  f"voices.languages.{code}")))
+    voice_table = VoiceTable(_choice(v.host, v.narrative, v.labels, "voices"), tuple(by_language))
     cache_dir = parsed.cache.dir
     return Settings(
         show=show,
         audio=audio,
         engine=parsed.engine,
-        voices=voices,
+        voice_table=voice_table,
         pronunciations=tuple(sorted(parsed.pronunciations.items())),
         base_url=parsed.base_url,
         cache_dir=(p.parent / Path(cache_dir).expanduser()) if cache_dir else None,
         limits=parsed.limits,
+        templates_dir=_templates_folder(parsed.templates, p.parent),
     )
+
+
+def _templates_folder(value: str | None, base: Path) -> Path | None:
+    if not value:
+        return None
+    folder = Path(value).expanduser()
+    folder = folder if folder.is_absolute() else base / folder
+    if not folder.is_dir():
+        raise ConfigError(f"templates = {value!r}: no such folder ({folder}); create it with `audiobrief init`, or "
+                          "remove the key to use the shipped templates")
+    return folder

@@ -26,6 +26,7 @@ __all__ = [
     "ConfigError",
     "EngineUnavailable",
     "FeedError",
+    "NoVoiceError",
     "PublishError",
     "SynthesisError",
     "TTSError",
@@ -66,6 +67,10 @@ class TTSError(AudiobriefError):
 
 class EngineUnavailable(TTSError):
     """The engine cannot run on this machine; the message says how to fix that."""
+
+
+class NoVoiceError(TTSError):
+    """No engine here has a voice for a brief's language (another engine would not help: install one)."""
 
 
 class SynthesisError(TTSError):

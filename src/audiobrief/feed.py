@@ -22,6 +22,7 @@ from feedgen.feed import FeedGenerator  # imports lxml.etree, which feedgen.util
 from feedgen.util import xml_elem
 
 from .errors import FeedError
+from .languages import Words, words_for
 from .models import Brief, Chapter, Episode, Show, newest_first
 from .timefmt import hms, npt
 
@@ -272,9 +273,9 @@ def _shorten(text: str, max_chars: int | None) -> str:
     return text[: max_chars].rsplit(" ", 1)[0].rstrip(",;:") + "..."
 
 
-def _chapter_list(chapters: Sequence[Chapter]) -> str:
+def _chapter_list(chapters: Sequence[Chapter], words: Words) -> str:
     rows = "".join(f"<li>{hms(c.start_ms)} {html.escape(c.title, quote=False)}</li>" for c in chapters)
-    return f"<p>Chapters:</p><ul>{rows}</ul>"
+    return f"<p>{html.escape(words.notes.chapters, quote=False)}</p><ul>{rows}</ul>"
 
 
 def _fit(render: Any, attempts: Sequence[dict[str, Any]], limit_bytes: int, fallback: str) -> str:
@@ -286,7 +287,7 @@ def _fit(render: Any, attempts: Sequence[dict[str, Any]], limit_bytes: int, fall
     return f"<p>{html.escape(_shorten(fallback, 200), quote=False)}</p>"
 
 
-def _show_notes(brief: Brief, chapters: Sequence[Chapter], *, item_chars: int | None, sources: bool,
+def _show_notes(brief: Brief, chapters: Sequence[Chapter], words: Words, *, item_chars: int | None, sources: bool,
                 chapter_list: bool) -> str:
     def e(text: str, limit: int | None = None) -> str:
         return html.escape(_shorten(text, limit), quote=False)
@@ -295,16 +296,16 @@ def _show_notes(brief: Brief, chapters: Sequence[Chapter], *, item_chars: int | 
     if brief.summary:
         parts.append(f"<p>{e(brief.summary, item_chars)}</p>")
     if brief.facts:
-        parts.append("<p>The facts:</p><ul>")
+        parts.append(f"<p>{e(words.notes.facts)}</p><ul>")
         for fact in brief.facts:
             outlets = [o for o in (brief.outlet(n) for n in fact.source_numbers) if o]
             cite = f" ({e(', '.join(outlets))})" if outlets else ""
             parts.append(f"<li>{e(fact.text, item_chars)}{cite}</li>")
         parts.append("</ul>")
     if brief.narratives:
-        parts.append("<p>The narratives:</p><ul>")
+        parts.append(f"<p>{e(words.notes.narratives)}</p><ul>")
         for narrative in brief.narratives:
-            by = f", as provided by {e(narrative.outlet)}" if narrative.outlet else ""
+            by = f", {e(words.notes.provided_by)} {e(narrative.outlet)}" if narrative.outlet else ""
             parts.append(f"<li>{e(narrative.label)}{by}: {e(narrative.text, item_chars)}</li>")
         parts.append("</ul>")
     if sources and brief.sources:
@@ -312,14 +313,15 @@ def _show_notes(brief: Brief, chapters: Sequence[Chapter], *, item_chars: int | 
             f"<li><a href=\"{html.escape(s.url)}\">{e(s.outlet)}</a></li>" if s.url else f"<li>{e(s.outlet)}</li>"
             for s in brief.sources
         )
-        parts.append(f"<p>Sources:</p><ul>{items}</ul>")
+        parts.append(f"<p>{e(words.notes.sources)}</p><ul>{items}</ul>")
     if chapter_list:
-        parts.append(_chapter_list(chapters))
-    parts.append("<p>Narrated by a synthetic voice from a written brief.</p>")
+        parts.append(_chapter_list(chapters, words))
+    parts.append(f"<p>{e(words.notes.credit)}</p>")
     return "".join(parts)
 
 
-def render_show_notes(brief: Brief, chapters: Sequence[Chapter], limit_bytes: int = _MAX_DESCRIPTION_BYTES) -> str:
+def render_show_notes(brief: Brief, chapters: Sequence[Chapter], limit_bytes: int = _MAX_DESCRIPTION_BYTES,
+                      words: Words | None = None) -> str:
     """Show notes as the limited HTML Apple allows (p, ul, li, a): facts, narratives, sources, chapters.
 
     Within ``limit_bytes`` (Apple's 4000): a long brief first loses its shortest-lived parts (the
@@ -332,34 +334,36 @@ def render_show_notes(brief: Brief, chapters: Sequence[Chapter], limit_bytes: in
         {"item_chars": None, "sources": False, "chapter_list": False},
         *({"item_chars": n, "sources": False, "chapter_list": False} for n in (400, 250, 150, 80, 40)),
     ]
-    return _fit(lambda **options: _show_notes(brief, chapters, **options), attempts, limit_bytes, brief.title)
+    words = words or words_for(brief.language)
+    return _fit(lambda **options: _show_notes(brief, chapters, words, **options), attempts, limit_bytes, brief.title)
 
 
-def _digest_notes(title: str, briefs: Sequence[Brief], chapters: Sequence[Chapter], *, item_chars: int | None,
-                  sources: bool, chapter_list: bool) -> str:
+def _digest_notes(title: str, briefs: Sequence[Brief], chapters: Sequence[Chapter], words: Words, *,
+                  item_chars: int | None, sources: bool, chapter_list: bool) -> str:
     def e(text: str, limit: int | None = None) -> str:
         return html.escape(_shorten(text, limit), quote=False)
 
-    parts = [f"<p>{e(title)}: {len(briefs)} {'story' if len(briefs) == 1 else 'stories'}.</p>", "<ul>"]
+    parts = [f"<p>{e(title)}</p>", "<ul>"]
+    sources_word = e(words.notes.sources)
     for brief in briefs:
         about = f" {e(brief.summary, item_chars)}" if brief.summary and item_chars != 0 else ""
         cited = ""
         if sources and brief.sources:
-            cited = " Sources: " + ", ".join(
+            cited = f" {sources_word} " + ", ".join(
                 f"<a href=\"{html.escape(s.url)}\">{e(s.outlet)}</a>" if s.url else e(s.outlet) for s in brief.sources
             ) + "."
         elif brief.outlets:
-            cited = f" Sources: {e(', '.join(brief.outlets))}."
+            cited = f" {sources_word} {e(', '.join(brief.outlets))}."
         parts.append(f"<li>{e(brief.title)}.{about}{cited}</li>")
     parts.append("</ul>")
     if chapter_list:
-        parts.append(_chapter_list(chapters))
-    parts.append("<p>Narrated by a synthetic voice from written briefs.</p>")
+        parts.append(_chapter_list(chapters, words))
+    parts.append(f"<p>{e(words.notes.digest_credit)}</p>")
     return "".join(parts)
 
 
 def render_digest_notes(title: str, briefs: Sequence[Brief], chapters: Sequence[Chapter],
-                        limit_bytes: int = _MAX_DESCRIPTION_BYTES) -> str:
+                        limit_bytes: int = _MAX_DESCRIPTION_BYTES, words: Words | None = None) -> str:
     """Show notes of a digest: every story with its sources (and the chapters, when they fit)."""
     attempts: list[dict[str, Any]] = [
         {"item_chars": None, "sources": True, "chapter_list": True},
@@ -367,7 +371,9 @@ def render_digest_notes(title: str, briefs: Sequence[Brief], chapters: Sequence[
         *({"item_chars": n, "sources": True, "chapter_list": False} for n in (300, 150, 60, 0)),
         {"item_chars": 0, "sources": False, "chapter_list": False},
     ]
-    return _fit(lambda **options: _digest_notes(title, briefs, chapters, **options), attempts, limit_bytes, title)
+    words = words or words_for(briefs[0].language if briefs else "en")
+    return _fit(lambda **options: _digest_notes(title, briefs, chapters, words, **options), attempts, limit_bytes,
+                title)
 
 
 def build_feed(show: Show, episodes: Sequence[Episode], base_url: str, *, image_file: str | None,

@@ -112,6 +112,10 @@ class Segment:
     chapter_title: str
     text: str
     chapter_url: str | None = None
+    label: str | None = None
+    """A narrative's label ("Pro-Russia narrative"): voices may be chosen per label."""
+    index: int = 0
+    """A narrative's place among its brief's narratives (from 1): voices may rotate by it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +231,8 @@ class Episode:
     """The plan's episode key (see :mod:`audiobrief.plan`): equal keys, identical episode."""
     inputs_key: str | None = None
     """Key of the files and settings the episode was built from (see :mod:`audiobrief.inputs`)."""
+    language: str | None = None
+    """The language it is spoken in (the brief's, else the show's)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,11 +28,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import store
-from .config import ROLES, Settings, split_voice
+from .config import Settings, split_voice
 from .errors import BriefError, EngineUnavailable
 from .inputs import brief_paths as expand_brief_paths
 from .inputs import inputs_key
-from .models import Brief, Episode, Script
+from .languages import primary, words_for
+from .models import Brief, Episode, Script, Segment
 from .publication import (
     Publication,
     clean_leftovers,
@@ -43,6 +44,7 @@ from .publication import (
 )
 from .publish import episode_files, find_cover, retire, show_key, write_show
 from .tts import TTSEngine, get_engine
+from .voices import Cast, cast_for, voice_key
 
 if TYPE_CHECKING:
     from .cache import SegmentCache
@@ -89,35 +91,101 @@ class BuildResult:
     segments_synthesized: int = 0
     feed_url: str = ""
     """Where podcast apps find the feed (the recorded public URL)."""
+    casts: tuple[Cast, ...] = ()
+    """Who spoke, per language (empty when nothing was planned, or with fixed engines)."""
 
 
-def make_engines(settings: Settings, engine_name: str | None = None, *, jobs: int | None = None) -> dict[str, TTSEngine]:
-    """One engine per role from the settings (the same instance when roles share engine and voice).
+class Voicing:
+    """The engines of a build, by language: each language's :class:`~audiobrief.voices.Cast`, and one
+    engine per (engine, voice) it uses, created once (creating checks that it can run; models load
+    only when something is synthesized).
 
-    A role's voice may name its engine (``[voices] host = "hibari:heart"``, ``narrative =
-    "piper:joe"``); ``engine_name`` (``--engine``) puts every role on that engine with its default
-    voice unless the voice is the engine's own. Creating an engine checks that it can run; models
-    load only when something is synthesized. Options come from ``[engine.<name>]``.
+    With ``engines`` given (role -> engine; tests pass a fake engine), every language is spoken by
+    them, by role.
     """
-    by_voice: dict[tuple[str, str | None], TTSEngine] = {}
-    engines: dict[str, TTSEngine] = {}
-    for role in ROLES:
-        key = resolve_voice(settings, settings.voice_for(role), engine_name)
-        if key not in by_voice:
-            by_voice[key] = create_engine(settings, *key, jobs=jobs)
-        engines[role] = by_voice[key]
-    return engines
+
+    def __init__(self, settings: Settings, engine_name: str | None = None, *, jobs: int | None = None,
+                 engines: Mapping[str, TTSEngine] | None = None) -> None:
+        self.settings, self.engine_name, self.jobs = settings, engine_name, jobs
+        self.fixed = dict(engines) if engines is not None else None
+        self.engines: dict[str, TTSEngine] = dict(self.fixed or {})
+        self.casts: dict[str, Cast] = {}
+        self.fingerprints: dict[str, str] = _Fingerprints(self.engines)
+        """Engine name -> fingerprint, computed once per engine (cheap: no model loads)."""
+
+    def cast(self, language: str) -> Cast | None:
+        """The cast of ``language``, its engines created (None with fixed engines)."""
+        if self.fixed is not None:
+            return None
+        if language not in self.casts:
+            cast = cast_for(self.settings, language, self.engine_name)
+            if cast.notice:
+                log.warning("%s", cast.notice)
+            for key in cast.keys:
+                if voice_key(key) not in self.engines:
+                    self.engines[voice_key(key)] = create_engine(self.settings, *key, jobs=self.jobs)
+            self.casts[language] = cast
+        return self.casts[language]
+
+    def speakers(self, language: str) -> Callable[[Segment], tuple[str, str]]:
+        """``segment -> (engine name in this build, fingerprint)`` for a script in ``language``."""
+        cast = self.cast(language)
+
+        def speaker(segment: Segment) -> tuple[str, str]:
+            if cast is None:
+                name = segment.role if segment.role in self.engines else "host"
+            else:
+                name = voice_key(cast.voice(segment))
+            return name, self.fingerprints[name]
+        return speaker
+
+    def knows(self, language: str | None) -> bool:
+        """Whether ``language``'s voices are already part of this build's inputs (see the fast path)."""
+        return self.fixed is not None or (language or self.settings.show.language) in self.casts
 
 
-def resolve_voice(settings: Settings, spec: str | None, engine_name: str | None = None) -> tuple[str, str | None]:
-    """The (engine, voice) a voice spec (``"hibari:heart"``, ``"joe"``, None) means under ``--engine``."""
+class _Fingerprints(dict[str, str]):
+    """Fingerprints computed once per engine, as engines are added."""
+
+    def __init__(self, engines: Mapping[str, TTSEngine]) -> None:
+        super().__init__()
+        self.engines = engines
+
+    def __missing__(self, name: str) -> str:
+        value = self[name] = self.engines[name].fingerprint()
+        return value
+
+
+def make_engines(settings: Settings, engine_name: str | None = None, *, jobs: int | None = None,
+                 language: str | None = None) -> dict[str, TTSEngine]:
+    """The host's and the first narrative's engine for ``language`` (default: the show's), by role.
+
+    The same instance serves both roles when they share engine and voice. See
+    :mod:`audiobrief.voices` for how voices are chosen.
+    """
+    voicing = Voicing(settings, engine_name, jobs=jobs)
+    cast = voicing.cast(language or settings.show.language)
+    assert cast is not None
+    return {"host": voicing.engines[voice_key(cast.host)], "narrative": voicing.engines[voice_key(cast.narratives[0])]}
+
+
+def resolve_voice(settings: Settings, spec: str | None, engine_name: str | None = None,
+                  language: str | None = None) -> tuple[str, str | None]:
+    """The (engine, voice) a voice spec (``"hibari:heart"``, ``"joe"``, None: the host's) means under
+    ``--engine``, for ``language`` (default: the show's)."""
+    language = language or settings.show.language
+    if spec is None:
+        return cast_for(settings, language, engine_name).host
     prefix, voice = split_voice(spec)
-    if engine_name is not None:
-        name = engine_name
-        voice = voice if prefix in (None, engine_name) else None
-    else:
-        name = prefix or settings.engine.name
-    return name, voice or settings.engine.default_voice(name)
+    name = engine_name if engine_name is not None else (prefix or settings.engine.name)
+    if engine_name is not None and prefix not in (None, engine_name):
+        voice = None
+    if voice is None:
+        from .voices import engine_voice_for
+
+        own = settings.engine.default_voice(name)
+        voice = own if own and primary(own) == primary(language) else engine_voice_for(name, language)
+    return name, voice
 
 
 def create_engine(settings: Settings, name: str, voice: str | None, *, jobs: int | None = None) -> TTSEngine:
@@ -170,7 +238,7 @@ def _context(settings: Settings, fingerprints: Mapping[str, str], published: dt.
         file_digest(getattr(settings.audio, name)) for name in ("cue", "intro_music", "outro_music", "music_bed")]
     if digest_title is not None and published is None:
         published = _digest_date(None)  # a digest of the same files on another day is another episode
-    return repr((__version__, PLAN_VERSION, settings.show, settings.audio, settings.voices, settings.pronunciations,
+    return repr((__version__, PLAN_VERSION, settings.show, settings.audio, settings.voice_table, settings.pronunciations,
                  sorted(fingerprints.items()), published, digest_title, files))
 
 
@@ -260,7 +328,7 @@ def _warm_up() -> None:
 
 
 def _master(plan: EpisodePlan, renderer: Renderer, settings: Settings, tmp: Path, artwork: Callable[[], tuple[bytes, str]],
-            previous: Episode | None, number: int) -> Episode:
+            previous: Episode | None, number: int, templates_dir: str | Path | None) -> Episode:
     from .audio import EpisodeTags, build_timeline, encode_episode
     from .feed import render_digest_notes, render_show_notes
     from .transcript import write_transcripts
@@ -274,19 +342,20 @@ def _master(plan: EpisodePlan, renderer: Renderer, settings: Settings, tmp: Path
     del spoken
     suffix = f".{settings.audio.format}"
     draft = tmp / f"{plan.id}{suffix}"
+    words = words_for(plan.script.language, templates_dir)
     tags = EpisodeTags(
         title=plan.title, show=settings.show.title, author=settings.show.author,
         date=plan.published.date().isoformat(), description=plan.summary or plan.title,
-        artwork=cover, artwork_mime=mime,
+        language=words.iso639_2, artwork=cover, artwork_mime=mime,
     )
     audio = encode_episode(timeline, draft, settings.audio, tags)
     del timeline
     stem = _content_name(draft, plan.id)
     transcripts = write_transcripts(tmp, stem, title=plan.title, show=settings.show.title,
-                                    chapters=audio.chapters, sentences=audio.sentences)
+                                    chapters=audio.chapters, sentences=audio.sentences, words=words)
     draft.rename(tmp / f"{stem}{suffix}")
-    notes = (render_show_notes(plan.briefs[0], audio.chapters) if plan.kind == "brief"
-             else render_digest_notes(plan.title, plan.briefs, audio.chapters))
+    notes = (render_show_notes(plan.briefs[0], audio.chapters, words=words) if plan.kind == "brief"
+             else render_digest_notes(plan.title, plan.briefs, audio.chapters, words=words))
     return Episode(
         guid=previous.guid if previous else plan.guid,
         brief_id=plan.id,
@@ -303,6 +372,7 @@ def _master(plan: EpisodePlan, renderer: Renderer, settings: Settings, tmp: Path
         true_peak_dbtp=audio.true_peak_dbtp,
         number=previous.number if previous else number,
         key=plan.key,
+        language=plan.script.language,
     )
 
 
@@ -323,6 +393,7 @@ def build(
     digest_title: str | None = None,
     move_to: str | None = None,
     wait: bool = True,
+    language: str | None = None,
 ) -> BuildResult:
     """Build one episode per brief (or one digest of them all) into ``out_dir`` and rebuild the feed.
 
@@ -341,6 +412,7 @@ def build(
     :param digest_title: make ONE episode reading every brief, with this title.
     :param move_to: move a show published elsewhere to this base URL (``--move-to``).
     :param wait: wait for another run holding the folder's lock (False: fail at once).
+    :param language: the language of every brief (``--language``); default: each brief's, else the show's.
     :returns: what was published.
     :raises AudiobriefError: any stage failed; nothing published before is changed.
 
@@ -376,31 +448,35 @@ def _build(
     digest_title: str | None,
     move_to: str | None,
     wait: bool,
+    language: str | None,
 ) -> BuildResult:
     notify = progress or (lambda event: None)
     jobs = jobs or len(os.sched_getaffinity(0))
     files = expand_brief_paths(brief_paths)
     out = Path(out_dir)
-    active = dict(engines) if engines is not None else make_engines(settings, engine_name, jobs=jobs)
-    fingerprints = {role: engine.fingerprint() for role, engine in active.items()}
-    context = _context(settings, fingerprints, published, digest_title)
+    voicing = Voicing(settings, engine_name, jobs=jobs, engines=engines)
+    voicing.cast(language or settings.show.language)  # the voices known before any brief is read
+    fingerprints = {name: voicing.fingerprints[name] for name in voicing.engines}
+    context = _context(settings, fingerprints, published, digest_title) + repr(language)
     groups = [files] if digest_title is not None else [[f] for f in files]
     input_keys = [inputs_key(group, templates_dir, context) for group in groups]
     with changing_folder(out, settings, command="build", move_to=move_to, wait=wait) as publication:
-        return _build_locked(files, out, settings, active, fingerprints, groups, input_keys, publication,
+        return _build_locked(files, out, settings, voicing, groups, input_keys, publication,
                              templates_dir=templates_dir, published=published, keep=keep, notify=notify, cache=cache,
-                             jobs=jobs, executor=executor, digest_title=digest_title)
+                             jobs=jobs, executor=executor, digest_title=digest_title, language=language)
 
 
-def _build_locked(files: list[Path], out: Path, settings: Settings, active: Mapping[str, TTSEngine],
-                  fingerprints: Mapping[str, str], groups: list[list[Path]], input_keys: list[str | None],
-                  publication: Publication, *, templates_dir: str | Path | None, published: dt.datetime | None,
-                  keep: int | None, notify: Callable[[ProgressEvent], None], cache: SegmentCache | None, jobs: int,
-                  executor: Executor | None, digest_title: str | None) -> BuildResult:
-    # 0. nothing changed: recognize every episode by its inputs, without parsing a brief
+def _build_locked(files: list[Path], out: Path, settings: Settings, voicing: Voicing, groups: list[list[Path]],
+                  input_keys: list[str | None], publication: Publication, *, templates_dir: str | Path | None,
+                  published: dt.datetime | None, keep: int | None, notify: Callable[[ProgressEvent], None],
+                  cache: SegmentCache | None, jobs: int, executor: Executor | None, digest_title: str | None,
+                  language: str | None) -> BuildResult:
+    # 0. nothing changed: recognize every episode by its inputs, without parsing a brief (an episode
+    # in a language whose voices were not part of the inputs is planned, to check its voices)
     episodes = store.load_episodes(out) if (out / store.STORE_NAME).exists() else []
     by_inputs = {e.inputs_key: e for e in episodes if e.inputs_key}
-    if episodes and all(k is not None and _in_place(by_inputs.get(k), out) for k in input_keys):
+    if episodes and all(k is not None and _in_place(by_inputs.get(k), out) and voicing.knows(by_inputs[k].language)
+                        for k in input_keys):
         same = tuple(by_inputs[k] for k in input_keys if k is not None)
         for episode in same:
             notify(ProgressEvent("episode", episode.brief_id, detail="unchanged"))
@@ -413,7 +489,8 @@ def _build_locked(files: list[Path], out: Path, settings: Settings, active: Mapp
     from .plan import plan_digest, plan_episode
     from .speech import Renderer, RenderEvent
 
-    briefs = [load_brief(p, limits=settings.limits) for p in files]
+    briefs = [load_brief(p, limits=settings.limits, language=settings.show.language, force_language=language)
+              for p in files]
     seen: dict[str, Brief] = {}
     for brief in briefs:
         if brief.id in seen:
@@ -428,11 +505,14 @@ def _build_locked(files: list[Path], out: Path, settings: Settings, active: Mapp
     # 1. plan
     if digest_title is not None:
         when = _digest_date(published)
-        plans = [plan_digest(briefs, settings, fingerprints, published=when, title=digest_title,
+        languages = {b.language for b in briefs}
+        common = next(iter(languages)) if len(languages) == 1 else settings.show.language
+        plans = [plan_digest(briefs, settings, voicing.speakers(common), published=when, title=digest_title,
                              templates_dir=templates_dir)]
     else:
-        plans = [plan_episode(b, settings, fingerprints, published=_published(b, published, by_id.get(b.id)),
-                              templates_dir=templates_dir) for b in briefs]
+        plans = [plan_episode(b, settings, voicing.speakers(b.language),
+                              published=_published(b, published, by_id.get(b.id)), templates_dir=templates_dir)
+                 for b in briefs]
     for plan in plans:
         _check_length(plan, settings.limits.max_minutes)
     keys_of = {p.id: k for p, k in zip(plans, input_keys)}
@@ -457,10 +537,10 @@ def _build_locked(files: list[Path], out: Path, settings: Settings, active: Mapp
                                  cached=event.cached_count, synthesized=event.synthesized_count))
 
         # 2. render (the executor works ahead while 3. masters each episode in turn)
-        renderer = Renderer(active, level_dbfs=settings.audio.segment_level_dbfs, cache=cache, executor=executor,
+        renderer = Renderer(voicing.engines, level_dbfs=settings.audio.segment_level_dbfs, cache=cache, executor=executor,
                             jobs=jobs, progress=relay)
         try:
-            renderer.submit([(s.key, s.segment.id, s.segment.role, s.sentences) for p in todo for s in p.segments])
+            renderer.submit([(s.key, s.segment.id, s.speaker, s.sentences) for p in todo for s in p.segments])
             notify(ProgressEvent("planned", total=renderer.total, done=renderer.cached, cached=renderer.cached))
             with tempfile.TemporaryDirectory(prefix=".build-", dir=out) as tmp_name:
                 tmp = Path(tmp_name)
@@ -483,7 +563,7 @@ def _build_locked(files: list[Path], out: Path, settings: Settings, active: Mapp
                     if previous is None:
                         number += 1
                     notify(ProgressEvent("mastering", plan.id, detail=plan.title))
-                    episode = replace(_master(plan, renderer, settings, tmp, artwork, previous, number),
+                    episode = replace(_master(plan, renderer, settings, tmp, artwork, previous, number, templates_dir),
                                       inputs_key=keys_of[plan.id])
                     episodes, replaced = store.upsert(episodes, episode)
                     if replaced is not None:
@@ -509,4 +589,4 @@ def _build_locked(files: list[Path], out: Path, settings: Settings, active: Mapp
     result_episodes = tuple(built.get(p.id) or by_id[p.id] for p in plans)
     log.info("built %d episode(s), %d unchanged; the feed has %d", len(built), len(unchanged), len(episodes))
     return BuildResult(out, out / "feed.xml", result_episodes, len(episodes), unchanged, cached, synthesized,
-                       publication.feed_url)
+                       publication.feed_url, tuple(voicing.casts.values()))

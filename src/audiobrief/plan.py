@@ -15,18 +15,20 @@ import datetime as dt
 import hashlib
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from .config import Settings
+from .languages import words_for
 from .models import Brief, Script, Segment
 from .script import render_digest_script, render_script
 from .speakable import split_sentences
 
 __all__ = [
-    "EPISODE_NAMESPACE", "PLAN_VERSION", "EpisodePlan", "SegmentPlan", "digest_id", "episode_key", "file_digest",
+    "EPISODE_NAMESPACE", "PLAN_VERSION", "EpisodePlan", "SegmentPlan", "Speakers", "digest_id", "episode_key",
+    "file_digest",
     "plan_digest", "plan_episode", "plan_segments", "segment_key",
 ]
 
@@ -36,13 +38,19 @@ PLAN_VERSION = "2"
 EPISODE_NAMESPACE = uuid.UUID("0b6f3c1e-5a55-5d1c-9a4e-6175646962f1")
 
 
+#: Who speaks a segment: ``segment -> (engine name in the build, its fingerprint)``.
+Speakers = Callable[[Segment], tuple[str, str]]
+
+
 @dataclass(frozen=True, slots=True)
 class SegmentPlan:
-    """One segment to speak: its script segment, the sentences it is spoken as, and its cache key."""
+    """One segment to speak: its script segment, the sentences it is spoken as, its cache key, and
+    the build's name for the engine and voice that speak it."""
 
     segment: Segment
     sentences: tuple[str, ...]
     key: str
+    speaker: str = "host"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,13 +76,13 @@ def segment_key(fingerprint: str, level_dbfs: float, sentences: Sequence[str]) -
     return hashlib.sha256(f"seg1\0{fingerprint}\0{level_dbfs:.2f}\0{text}".encode()).hexdigest()
 
 
-def plan_segments(script: Script, fingerprints: Mapping[str, str], level_dbfs: float) -> tuple[SegmentPlan, ...]:
-    """Split each segment into sentences and key it with the fingerprint of its role's engine."""
+def plan_segments(script: Script, speakers: Speakers, level_dbfs: float) -> tuple[SegmentPlan, ...]:
+    """Split each segment into sentences (by the script's language) and key it with its voice's fingerprint."""
     plans = []
     for segment in script.segments:
-        fingerprint = fingerprints.get(segment.role) or fingerprints["host"]
-        sentences = tuple(split_sentences(segment.text))
-        plans.append(SegmentPlan(segment, sentences, segment_key(fingerprint, level_dbfs, sentences)))
+        speaker, fingerprint = speakers(segment)
+        sentences = tuple(split_sentences(segment.text, script.language))
+        plans.append(SegmentPlan(segment, sentences, segment_key(fingerprint, level_dbfs, sentences), speaker))
     return tuple(plans)
 
 
@@ -103,6 +111,7 @@ def episode_key(script: Script, segments: Sequence[SegmentPlan], settings: Setti
         "version": PLAN_VERSION,
         "segments": [[s.segment.id, s.segment.kind, s.segment.role, s.segment.chapter_id, s.segment.chapter_title,
                       s.segment.chapter_url, s.key] for s in segments],
+        "language": script.language,
         "audio": audio,
         "tags": [script.title, show.title, show.author, published.isoformat(), file_digest(show.image)],
         "briefs": [_brief_data(b) for b in briefs],
@@ -110,12 +119,12 @@ def episode_key(script: Script, segments: Sequence[SegmentPlan], settings: Setti
     return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def plan_episode(brief: Brief, settings: Settings, fingerprints: Mapping[str, str], *, published: dt.datetime,
+def plan_episode(brief: Brief, settings: Settings, speakers: Speakers, *, published: dt.datetime,
                  templates_dir: str | Path | None = None) -> EpisodePlan:
     """Plan the episode of one brief."""
     script = render_script(brief, settings.show, published=published, templates_dir=templates_dir,
                            pronunciations=dict(settings.pronunciations))
-    segments = plan_segments(script, fingerprints, settings.audio.segment_level_dbfs)
+    segments = plan_segments(script, speakers, settings.audio.segment_level_dbfs)
     return EpisodePlan(
         id=brief.id, kind="brief", guid=f"urn:uuid:{uuid.uuid5(EPISODE_NAMESPACE, brief.id)}",
         title=brief.title, summary=brief.summary, published=published, briefs=(brief,), script=script,
@@ -129,14 +138,14 @@ def digest_id(briefs: Sequence[Brief], published: dt.datetime) -> str:
     return f"digest-{published.date().isoformat()}-{hashlib.sha256(ids.encode()).hexdigest()[:8]}"
 
 
-def plan_digest(briefs: Sequence[Brief], settings: Settings, fingerprints: Mapping[str, str], *,
+def plan_digest(briefs: Sequence[Brief], settings: Settings, speakers: Speakers, *,
                 published: dt.datetime, title: str, templates_dir: str | Path | None = None) -> EpisodePlan:
     """Plan one episode that reads every brief in turn (see :func:`render_digest_script`)."""
     ident = digest_id(briefs, published)
     script = render_digest_script(briefs, settings.show, digest_id=ident, title=title, published=published,
                                   templates_dir=templates_dir, pronunciations=dict(settings.pronunciations))
-    segments = plan_segments(script, fingerprints, settings.audio.segment_level_dbfs)
-    summary = "Today: " + "; ".join(b.title for b in briefs)
+    segments = plan_segments(script, speakers, settings.audio.segment_level_dbfs)
+    summary = f"{words_for(script.language, templates_dir).notes.digest_summary} " + "; ".join(b.title for b in briefs)
     return EpisodePlan(
         id=ident, kind="digest", guid=f"urn:uuid:{uuid.uuid5(EPISODE_NAMESPACE, ident)}",
         title=title, summary=summary, published=published, briefs=tuple(briefs), script=script,

@@ -1,9 +1,12 @@
 """Stage 2: render a :class:`~audiobrief.models.Brief` into a spoken :class:`~audiobrief.models.Script`.
 
 One Jinja2 template per segment kind (``intro``, ``headline``, ``fact``, ``transition``,
-``narrative``, ``outro``, and ``digest_intro`` / ``digest_outro`` for digests), shipped in ``audiobrief/templates/script/`` and overridable file by file with
-``--templates DIR``. Rendered text then goes through :func:`~audiobrief.speakable.speakable`, so
-producer templates get the same cleaning as ours.
+``narrative``, ``outro``, and ``digest_intro`` / ``digest_outro`` for digests), one folder per
+language (``audiobrief/templates/script/<code>/``, with the chapter titles in its
+``language.toml``; see :mod:`audiobrief.languages`), overridable file by file with ``--templates
+DIR`` (``DIR/<code>/`` for one language, files directly in ``DIR`` for every language). The
+brief's language picks the folder. Rendered text then goes through
+:func:`~audiobrief.speakable.speakable`, so producer templates get the same cleaning as ours.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import TemplateError
+from .languages import Words, folder_names, format_list, spoken_count, spoken_date, words_for
 from .models import Brief, Script, Segment, Show
 from .speakable import speakable
 
@@ -27,18 +31,6 @@ TEMPLATE_KINDS: tuple[str, ...] = (
     "intro", "headline", "fact", "transition", "narrative", "outro", "digest_intro", "digest_outro",
 )
 
-_COUNTS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
-
-
-def spoken_date(day: dt.date) -> str:
-    """A date as a newsreader says it.
-
-    >>> spoken_date(dt.date(2023, 9, 13))
-    'Wednesday, September 13, 2023'
-    """
-    return f"{day:%A}, {day:%B} {day.day}, {day.year}"
-
-
 def _definite(label: str) -> str:
     # "Pro-Russia narrative" -> "the pro-Russia narrative"; "Narrative A" stays a name.
     if re.match(r"narrative\b", label, re.I):
@@ -49,31 +41,24 @@ def _definite(label: str) -> str:
     return f"the {first[:1].lower()}{first[1:]} {rest}".rstrip()
 
 
-def _join_and(items: Sequence[str]) -> str:
-    items = list(items)
-    if len(items) <= 2:
-        return " and ".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _spoken_count(n: int) -> str:
-    return _COUNTS[n] if 0 <= n < len(_COUNTS) else str(n)
-
-
-def make_environment(templates_dir: str | Path | None = None) -> Any:
-    """The Jinja2 environment: the producer's folder first (if any), then the shipped templates.
+def make_environment(templates_dir: str | Path | None = None, language: str = "en") -> Any:
+    """The Jinja2 environment for ``language``: the producer's ``<code>/`` folder, then the producer's
+    folder itself (if any), then the shipped templates of the language.
 
     :raises TemplateError: when ``templates_dir`` is not a folder.
     """
     import jinja2
 
     loaders: list[jinja2.BaseLoader] = []
+    names = folder_names(language)
     if templates_dir is not None:
         folder = Path(templates_dir)
         if not folder.is_dir():
             raise TemplateError(f"--templates {folder}: not a folder; give a folder of *.txt.j2 files")
+        loaders += [jinja2.FileSystemLoader(str(folder / name)) for name in names if (folder / name).is_dir()]
         loaders.append(jinja2.FileSystemLoader(str(folder)))
-    loaders.append(jinja2.PackageLoader("audiobrief", "templates/script"))
+    loaders += [jinja2.PackageLoader("audiobrief", f"templates/script/{name}") for name in names
+                if _shipped(name)]
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
         undefined=jinja2.StrictUndefined,
@@ -83,10 +68,16 @@ def make_environment(templates_dir: str | Path | None = None) -> Any:
     env.filters.update(
         definite=_definite,
         capitalize_first=lambda s: s[:1].upper() + s[1:],
-        join_and=_join_and,
-        spoken_count=_spoken_count,
+        join_and=lambda items: format_list(items, language),
+        spoken_count=lambda n: spoken_count(n, language),
     )
     return env
+
+
+def _shipped(name: str) -> bool:
+    from importlib import resources
+
+    return resources.files("audiobrief").joinpath("templates", "script", name, "language.toml").is_file()
 
 
 def _repeats(text: str, item: str | None) -> bool:
@@ -118,9 +109,13 @@ def _renderer(show: Show, published: dt.datetime | dt.date, templates_dir: str |
               pronunciations: Mapping[str, str] | None, language: str = "en") -> Any:
     import jinja2
 
-    env = make_environment(templates_dir)
+    words_for(language, templates_dir)  # a language nobody wrote templates for fails here, naming the fix
+    env = make_environment(templates_dir, language)
     day = published.date() if isinstance(published, dt.datetime) else published
-    base: dict[str, Any] = {"show": show, "date": spoken_date(day)}
+    # A show still called by the default name does not announce it: "This is audiobrief" is nobody's show.
+    show_title = "" if show.title == Show().title else show.title
+    base: dict[str, Any] = {"show": show, "show_title": show_title, "date": spoken_date(day, language),
+                            "language": language}
 
     def render(kind: str, **context: Any) -> str:
         name = f"{kind}.txt.j2"
@@ -136,7 +131,7 @@ def _renderer(show: Show, published: dt.datetime | dt.date, templates_dir: str |
     return render
 
 
-def _story(brief: Brief, render: Any, *, prefix: str = "", story: str | None = None) -> list[Segment]:
+def _story(brief: Brief, render: Any, words: Words, *, prefix: str = "", story: str | None = None) -> list[Segment]:
     """The headline, facts, transition and narratives of one brief (everything but greeting and sign-off).
 
     ``story`` (a digest's) prefixes chapter titles, so flat chapter lists still read as one story.
@@ -157,10 +152,10 @@ def _story(brief: Brief, render: Any, *, prefix: str = "", story: str | None = N
         outlets = [o for o in (brief.outlet(n) for n in fact.source_numbers) if o]
         text = render("fact", brief=brief, fact=fact, index=i, first=i == 1, last=i == len(brief.facts),
                       outlets=outlets)
-        segments.append(Segment(f"{prefix}fact-{i:02d}", "fact", "host", f"{prefix}facts", title("The facts"), text))
+        segments.append(Segment(f"{prefix}fact-{i:02d}", "fact", "host", f"{prefix}facts", title(words.chapters.facts), text))
     if brief.narratives:
         chapter = f"{prefix}facts" if brief.facts else opening_chapter
-        chapter_title = title("The facts") if brief.facts else (story or brief.title)
+        chapter_title = title(words.chapters.facts) if brief.facts else (story or brief.title)
         text = render("transition", brief=brief, narratives=brief.narratives)
         segments.append(Segment(f"{prefix}transition", "transition", "host", chapter, chapter_title, text))
     for i, narrative in enumerate(brief.narratives, start=1):
@@ -174,6 +169,8 @@ def _story(brief: Brief, render: Any, *, prefix: str = "", story: str | None = N
                 title(_narrative_title(narrative.label, narrative.outlet)),
                 text,
                 chapter_url=_outlet_url(brief, narrative.outlet),
+                label=narrative.label,
+                index=i,
             )
         )
     return segments
@@ -205,9 +202,10 @@ def render_script(
     :raises TemplateError: a template is missing, invalid, or uses an undefined variable.
     """
     render = _renderer(show, published, templates_dir, pronunciations, brief.language)
+    words = words_for(brief.language, templates_dir)
     segments = [Segment("intro", "intro", "host", "intro", brief.title, render("intro", brief=brief))]
-    segments += _story(brief, render)
-    segments.append(Segment("outro", "outro", "host", "outro", "Sources and credits",
+    segments += _story(brief, render, words)
+    segments.append(Segment("outro", "outro", "host", "outro", words.chapters.outro,
                             render("outro", brief=brief, outlets=brief.outlets)))
     return _checked(brief.id, brief.title, brief.language, segments)
 
@@ -234,12 +232,13 @@ def render_digest_script(
     languages = {b.language for b in briefs}
     language = next(iter(languages)) if len(languages) == 1 else show.language
     render = _renderer(show, published, templates_dir, pronunciations, language)
+    words = words_for(language, templates_dir)
     headlines = [b.title for b in briefs]
     segments = [Segment("greeting", "intro", "host", "greeting", title,
                         render("digest_intro", title=title, headlines=headlines, count=len(briefs)))]
     for n, brief in enumerate(briefs, start=1):
-        segments += _story(brief, render, prefix=f"s{n}-", story=brief.title)
+        segments += _story(brief, render, words, prefix=f"s{n}-", story=brief.title)
     outlets = tuple(dict.fromkeys(o for b in briefs for o in b.outlets))
-    segments.append(Segment("outro", "outro", "host", "outro", "Sources and credits",
+    segments.append(Segment("outro", "outro", "host", "outro", words.chapters.outro,
                             render("digest_outro", title=title, outlets=outlets, count=len(briefs))))
     return _checked(digest_id, title, language, segments)

@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from .errors import TemplateError
 from .feed import audio_mime
+from .languages import words_for
 from .models import Episode, Show, newest_first
 from .timefmt import hms
 
@@ -34,6 +36,10 @@ def render_site(show: Show, episodes: Sequence[Episode], folder: Path, *, image_
         if episode.transcripts and (folder / episode.transcripts.text).exists():
             transcript = (folder / episode.transcripts.text).read_text(encoding="utf-8")
         items.append({"episode": episode, "transcript": transcript, "mime": audio_mime(episode.audio_file)})
+    try:
+        words = words_for(show.language)
+    except TemplateError:
+        words = words_for("en")  # a show whose own language has no templates yet still gets a page
     html = env.get_template("index.html.j2").render(show=show, items=items, older=ordered[FULL_EPISODES:],
-                                                    image_file=image_file)
+                                                    image_file=image_file, words=words.site)
     return html.encode("utf-8")

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 __all__ = ["repair_text", "speakable", "split_sentences", "year_words"]
 
-_URL = re.compile(r"(https?://|www\.)\S+", re.I)
+_URL = re.compile(r"(https?://|www\.)[^\s)\]]+", re.I)  # a link in brackets leaves the closing bracket
 _MARKDOWN = re.compile(r"(\*\*|__|\*|`|#+\s+|\[(?=[^\]]*\]\()|\]\([^)]*\))", re.M)
 # Emoji, pictographs, dingbats, and what a lossy copy leaves where emoji were ("????").
 _EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\ufe0f\u200d\U000e0000-\U000e007f\u2b50\u2b55\u203c\u2049]")
@@ -78,9 +78,12 @@ def _drop_quote_marks(text: str) -> str:
 
 
 def _speakable_once(text: str, table: Mapping[str, str], language: str) -> str:
-    from .normalize import normalizer_for
+    from .normalize import available_languages, normalizer_for
 
-    normalizer = normalizer_for(language)
+    # A language without a table gets only the cleanup every language needs: English rules would
+    # read French numbers in English.
+    known = language.lower().replace("_", "-").split("-")[0] in available_languages()
+    normalizer = normalizer_for(language) if known else None
     text = re.sub(r"\r\n?|[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]", "\n", text)  # every line break counts
     text = re.sub(r"[^\S\n]+", " ", text)  # and every other space is a plain space
     text = repair_text(text)
@@ -88,13 +91,15 @@ def _speakable_once(text: str, table: Mapping[str, str], language: str) -> str:
     text = _URL.sub("", text)
     text = _MARKDOWN.sub("", text)
     text = re.sub(r"\.{3,}|\u2026", "...", text)
-    text = normalizer.abbreviations(text)
-    text = normalizer.numbers(text)
+    if normalizer is not None:
+        text = normalizer.abbreviations(text)
+        text = normalizer.numbers(text)
     text = _drop_quote_marks(text)
     # Dashes used as parentheses read best as commas.
     text = re.sub(r"\s*[\u2014\u2013]\s*|\s+-{1,2}\s+", ", ", text)
-    text = normalizer.acronyms_as_words(text, table)
-    text = re.sub(r"\s+([,;:!?]|\.(?!\d))", r"\1", text)
+    if normalizer is not None:
+        text = normalizer.acronyms_as_words(text, table)
+    text = re.sub(r"\s+([,;:!?)\]]|\.(?!\d))", r"\1", text)
     text = re.sub(r",\s*([,.;:!?])", r"\1", text)
     text = re.sub(r"([,;])(?=[^\s\d])", r"\1 ", text)  # "a,b" -> "a, b", but "350,000" stays
     text = re.sub(r"\s+", " ", text).strip(" ,;:")
@@ -114,7 +119,8 @@ def speakable(text: str, pronunciations: Mapping[str, str] | None = None, langua
 
     :param text: written text (one segment of the script).
     :param pronunciations: extra word -> spoken form entries, overriding the table's acronyms.
-    :param language: the brief's language (``en``, ``es``, ``en-us``...); English when there is no table.
+    :param language: the brief's language (``en``, ``es``, ``en-us``...); with no table for it, only
+        the cleanup (links, marks, quotes, dashes) is done.
     :returns: the speakable text, whitespace folded.
     """
     table = dict(pronunciations or {})
@@ -128,24 +134,41 @@ def speakable(text: str, pronunciations: Mapping[str, str] | None = None, langua
     return text
 
 
-_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
+# A sentence ends at . ! ? (and the Spanish, Arabic, Devanagari and CJK marks) before a capital
+# of any script, a digit, or a letter of a script without capitals; CJK full stops need no space.
+_SENTENCE_SPLIT = re.compile(
+    r"(?:(?<=[.!?\u2026\u061f\u0964\u0965])[\"')\]\u00bb\u201d]*\s+"
+    r"(?=[\"'(\[\u00ab\u201c\u00bf\u00a1]?(?:[0-9]|[^\W\d_](?<![a-z\u00df-\u00ff\u0100-\u024f\u0430-\u045f\u03ac-\u03ce]))))"
+    r"|(?<=[\u3002\uff01\uff1f])")
+
+#: Languages that write ordinals as a number and a full stop ("am 3. Oktober", "den 3. oktober").
+ORDINAL_DOT_LANGUAGES = frozenset({"de", "da", "nb", "nn", "no", "fi", "is", "cs", "sk", "sl", "hr", "sr", "bs",
+                                   "pl", "hu", "et", "lv", "lt", "tr", "fo"})
 
 
-def split_sentences(text: str) -> tuple[str, ...]:
+def split_sentences(text: str, language: str = "en") -> tuple[str, ...]:
     """Split speakable text into sentences (for sentence-level timing and cues).
 
-    Initialisms such as ``U.S.`` do not end a sentence unless a capitalised word follows.
+    Initialisms such as ``U.S.`` do not end a sentence unless a capitalised word follows; in
+    languages that write ordinals with a full stop, ``3.`` before a word does not end one either.
 
     >>> split_sentences("Kim met Putin. They toured the site! Then what?")
     ('Kim met Putin.', 'They toured the site!', 'Then what?')
+    >>> split_sentences("Путин встретился с Ким. Они осмотрели космодром.", "ru")
+    ('Путин встретился с Ким.', 'Они осмотрели космодром.')
+    >>> split_sentences("Das Treffen war am 3. Oktober in Moskau. Es dauerte lange.", "de")
+    ('Das Treffen war am 3. Oktober in Moskau.', 'Es dauerte lange.')
     """
+    ordinal_dot = language.lower().replace("_", "-").split("-")[0] in ORDINAL_DOT_LANGUAGES
     parts: list[str] = []
     for piece in _SENTENCE_SPLIT.split(text.strip()):
         piece = piece.strip()
         if not piece:
             continue
         # "U.S. officials" keeps going: a lone initialism is not a sentence.
-        if parts and re.search(r"(?:^|\s)(?:[A-Z]\.){2,}$", parts[-1]) and len(parts[-1].split()) < 3:
+        initialism = parts and re.search(r"(?:^|\s)(?:[A-Z]\.){2,}$", parts[-1]) and len(parts[-1].split()) < 3
+        ordinal = parts and ordinal_dot and re.search(r"(?:^|\s)\d{1,2}\.$", parts[-1])
+        if initialism or ordinal:
             parts[-1] = f"{parts[-1]} {piece}"
         else:
             parts.append(piece)

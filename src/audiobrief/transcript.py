@@ -13,13 +13,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .languages import Words, words_for
 from .models import Chapter, SentenceTiming, Transcripts
 from .timefmt import srt_timestamp, vtt_timestamp
 
 __all__ = ["Cue", "chapters_json", "cues", "render_srt", "render_text", "render_vtt", "write_transcripts"]
 
 _MAX_CUE_CHARS = 84  # two lines of 42
-SPEAKERS = {"host": "Host", "narrative": "Narrator"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +38,12 @@ def _pieces(text: str) -> list[str]:
     return textwrap.wrap(text, _MAX_CUE_CHARS, break_long_words=False) or [text]
 
 
-def cues(sentences: Iterable[SentenceTiming]) -> list[Cue]:
-    """Cues from sentence timings, long sentences split into pieces of at most two lines."""
+def cues(sentences: Iterable[SentenceTiming], words: Words | None = None) -> list[Cue]:
+    """Cues from sentence timings, long sentences split into pieces of at most two lines.
+
+    Speakers are named in the episode's language (``words``; English by default).
+    """
+    words = words or words_for("en")
     result: list[Cue] = []
     for sentence in sentences:
         pieces = _pieces(sentence.text)
@@ -49,7 +53,7 @@ def cues(sentences: Iterable[SentenceTiming]) -> list[Cue]:
         for piece in pieces:
             used += len(piece)
             end = sentence.start_ms + round(span * used / total)
-            result.append(Cue(start, end, SPEAKERS.get(sentence.speaker, sentence.speaker.title()), piece))
+            result.append(Cue(start, end, words.speaker(sentence.speaker), piece))
             start = end
     return result
 
@@ -105,13 +109,13 @@ def chapters_json(chapters: tuple[Chapter, ...], title: str, show: str) -> str:
 
 def write_transcripts(
     folder: Path, stem: str, *, title: str, show: str,
-    chapters: tuple[Chapter, ...], sentences: tuple[SentenceTiming, ...],
+    chapters: tuple[Chapter, ...], sentences: tuple[SentenceTiming, ...], words: Words | None = None,
 ) -> Transcripts:
     """Write ``<stem>.txt``, ``.vtt``, ``.srt`` and ``.chapters.json`` into ``folder``.
 
     :returns: their file names, relative to ``folder``.
     """
-    all_cues = cues(sentences)
+    all_cues = cues(sentences, words)
     names = Transcripts(f"{stem}.txt", f"{stem}.vtt", f"{stem}.srt", f"{stem}.chapters.json")
     (folder / names.text).write_text(render_text(title, chapters, sentences), encoding="utf-8")
     (folder / names.vtt).write_text(render_vtt(all_cues), encoding="utf-8")

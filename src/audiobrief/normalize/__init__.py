@@ -26,6 +26,7 @@ __all__ = ["Normalizer", "available_languages", "normalizer_for"]
 _PLACEHOLDER = re.compile(r"\{(\w+)(?::(\w+)(?:\((\w+)\))?)?\}")
 
 
+@functools.cache
 def available_languages() -> list[str]:
     """Languages with a table (``en``, ``es``, ...)."""
     folder = resources.files("audiobrief.normalize").joinpath("tables")

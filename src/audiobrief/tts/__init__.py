@@ -59,6 +59,11 @@ class TTSEngine(Protocol):
         """Voice names this engine accepts here (may be empty when it cannot run)."""
         ...
 
+    @classmethod
+    def voice_for(cls, language: str) -> str | None:
+        """The voice that speaks ``language`` (``es``, ``en-us``) here, or None; never uses the network."""
+        ...
+
 
 #: Engine name -> "module:Class", imported only when the engine is asked for.
 ENGINES: dict[str, str] = {
@@ -102,13 +107,15 @@ class EngineStatus:
     available: bool
     detail: str
     voices: tuple[str, ...]
+    language_voice: str | None = None
+    """The voice it would speak the asked-for language with (``engines --language``)."""
 
 
-def engine_statuses(*, online: bool = False, **options: Any) -> list[EngineStatus]:
+def engine_statuses(*, online: bool = False, language: str | None = None, **options: Any) -> list[EngineStatus]:
     """Try to create every registered engine (except the test engine) and report the outcome.
 
     Offline by default: an online engine is checked for what it needs here, not for its service
-    (``online=True`` contacts it).
+    (``online=True`` contacts it). With ``language``, each says which voice would speak it.
     """
     options.setdefault("gtts", {"check_network": online})
     statuses = []
@@ -120,7 +127,8 @@ def engine_statuses(*, online: bool = False, **options: Any) -> list[EngineStatu
             description = cls.description
             cls(**options.get(name, {}))
             detail = "ready" if name != "gtts" or online else "installed (the service was not contacted; --online checks it)"
-            statuses.append(EngineStatus(name, description, True, detail, tuple(cls.voices())))
+            statuses.append(EngineStatus(name, description, True, detail, tuple(cls.voices()),
+                                         cls.voice_for(language) if language else None))
         except AudiobriefError as exc:
             statuses.append(EngineStatus(name, locals().get("description", ""), False, str(exc), ()))
     return statuses

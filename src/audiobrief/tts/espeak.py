@@ -44,6 +44,21 @@ class EspeakEngine:
         rows = [line.split() for line in out.splitlines()[1:]]
         return list(dict.fromkeys(row[1] for row in rows if len(row) > 1 and row[1] != "variant"))
 
+    @classmethod
+    def voice_for(cls, language: str) -> str | None:
+        """espeak-ng's voice for ``language`` (``es-mx`` -> ``es-419``), or None; MBROLA voices are skipped."""
+        binary = shutil.which("espeak-ng")
+        if binary is None:
+            return None
+        wanted = language.lower().replace("_", "-")
+        for ask in dict.fromkeys((wanted, wanted.split("-")[0])):
+            out = subprocess.run([binary, f"--voices={ask}"], capture_output=True, text=True, check=False).stdout
+            rows = [line.split() for line in out.splitlines()[1:]]
+            names = [row[1] for row in rows if len(row) > 4 and not row[4].startswith("mb/") and row[1] != "variant"]
+            if names:
+                return wanted if wanted in names else names[0]
+        return None
+
     def fingerprint(self) -> str:
         """espeak-ng version, voice and rate."""
         return f"espeak/{self._version}/{self.voice}/{self.rate_wpm}"

@@ -31,8 +31,22 @@ class FakeEngine:
 
     @classmethod
     def voices(cls) -> list[str]:
-        """The one fake voice."""
+        """The default fake voice (any other name is a tone of another pitch)."""
         return ["tone"]
+
+    @classmethod
+    def voice_for(cls, language: str) -> str | None:
+        """Tones speak every language."""
+        return "tone"
+
+    @property
+    def frequency_hz(self) -> float:
+        """440 Hz for ``tone``; another voice name gets its own pitch (so tests can tell voices apart)."""
+        if self.voice == "tone":
+            return 440.0
+        import zlib
+
+        return 150.0 + zlib.crc32(self.voice.encode()) % 600
 
     def fingerprint(self) -> str:
         """Everything that changes the tone."""
@@ -48,5 +62,5 @@ class FakeEngine:
         amplitude = 0 if self.silent else self.amplitude
         import numpy as np
 
-        tone = amplitude * np.sin(2 * np.pi * 440 / self.sample_rate_hz * np.arange(frames))
+        tone = amplitude * np.sin(2 * np.pi * self.frequency_hz / self.sample_rate_hz * np.arange(frames))
         yield AudioChunk(tone.astype("<i2").tobytes(), self.sample_rate_hz)

@@ -75,6 +75,19 @@ class GttsEngine:
 
         return sorted(tts_langs())
 
+    @classmethod
+    def voice_for(cls, language: str) -> str | None:
+        """gTTS's code for ``language`` (from its shipped table; whether Google answers is not checked here)."""
+        try:
+            from gtts.lang import tts_langs
+        except ImportError:
+            return None
+        langs = tts_langs()
+        for code in (language, language.lower(), language.lower().split("-")[0].split("_")[0]):
+            if code in langs:
+                return code
+        return None
+
     def fingerprint(self) -> str:
         """gTTS version, language, accent and pace."""
         return f"gtts/{metadata.version('gTTS')}/{self.lang}/{self.tld}" + ("/slow" if self.slow else "")

@@ -80,6 +80,13 @@ class HibariEngine:
 
         return [v if VOICES[v].get("bundled") or _downloaded(v) else f"{v} (download)" for v in VOICES]
 
+    @classmethod
+    def voice_for(cls, language: str) -> str | None:
+        """The bundled voice ``heart`` for English (hibari speaks American English only)."""
+        if language.lower().split("-")[0].split("_")[0] != "en" or importlib.util.find_spec("hibari") is None:
+            return None
+        return "heart"
+
     def fingerprint(self) -> str:
         """hibari version, voice and speed."""
         return f"hibari/{metadata.version('hibari-tts')}/{self.voice}/speed={self.speed}"

@@ -103,6 +103,17 @@ class PiperEngine:
         """The bundled voice names."""
         return list(_BUNDLED)
 
+    @classmethod
+    def voice_for(cls, language: str) -> str | None:
+        """The bundled voice for ``language`` (joe speaks American English), when installed."""
+        if language.lower().split("-")[0].split("_")[0] != "en" or importlib.util.find_spec("piper") is None:
+            return None
+        try:
+            _bundled_model("joe")
+        except EngineUnavailable:
+            return None
+        return "joe"
+
     def fingerprint(self) -> str:
         """Engine version, model file name and size, and the voice settings (never the thread count)."""
         version = metadata.version("piper-tts")

@@ -1,0 +1,175 @@
+"""Casting: which engine and voice speaks each segment, by language, role, narrative label and turn.
+
+The host reads the intro, facts and outro; narratives get their own voice, chosen by label
+(``[voices] labels``) or in rotation (``[voices] narrative`` as a list). ``[voices]`` is for the
+show's language; ``[voices.languages.<code>]`` for any other. A language nobody configured is cast
+automatically: the configured engine (Piper) when it has a voice for it, else espeak-ng when
+installed, else gTTS when Google's service answers, with a one-line notice of the choice; when
+nothing here speaks the language, the error says what to install.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from .config import Settings, VoiceChoice, split_voice
+from .errors import EngineUnavailable, NoVoiceError
+from .languages import primary
+from .models import Segment
+
+__all__ = ["Cast", "VoiceKey", "cast_for", "engine_voice_for", "voice_key"]
+
+log = logging.getLogger(__name__)
+
+#: ``(engine, voice)``; the voice None means the engine's own default.
+VoiceKey = tuple[str, str | None]
+
+#: espeak-ng variants that make narratives audibly different from the host (median F0 of the
+#: Spanish voice measured at 104 Hz; with +f3 218 Hz, with +f4 184 Hz).
+ESPEAK_NARRATIVE_VARIANTS = ("+f3", "+f4")
+
+#: Engines tried, in order, for a language no voice is configured for (after the configured engine).
+AUTOMATIC_ORDER = ("espeak", "gtts")
+
+
+@dataclass(frozen=True, slots=True)
+class Cast:
+    """The voices of one language: the host's, the narratives' rotation, and per-label voices."""
+
+    language: str
+    host: VoiceKey
+    narratives: tuple[VoiceKey, ...]
+    labels: tuple[tuple[str, VoiceKey], ...] = ()
+    notice: str | None = None
+    """Said once when the engine was chosen for the language rather than configured."""
+
+    @property
+    def keys(self) -> tuple[VoiceKey, ...]:
+        """Every (engine, voice) this cast uses, without repeats."""
+        return tuple(dict.fromkeys((self.host, *self.narratives, *(v for _, v in self.labels))))
+
+    def voice(self, segment: Segment) -> VoiceKey:
+        """Who speaks ``segment``: a label's voice, else the narratives' rotation, else the host."""
+        if segment.role != "narrative":
+            return self.host
+        label = (segment.label or "").casefold()
+        for name, key in self.labels:
+            if name.casefold() in label:
+                return key
+        if self.narratives:
+            return self.narratives[(max(segment.index, 1) - 1) % len(self.narratives)]
+        return self.host
+
+
+def voice_key(key: VoiceKey) -> str:
+    """``("espeak", "es+f3")`` -> ``"espeak:es+f3"``: the name an engine goes by in a build."""
+    return f"{key[0]}:{key[1] or ''}"
+
+
+def _answers(settings: Settings, name: str, voice: str) -> bool:
+    """Whether an online engine can be reached (an offline one is installed, which voice_for checked)."""
+    if name != "gtts":
+        return True
+    from .tts import get_engine
+
+    try:
+        get_engine(name, voice=voice, **settings.engine.options(name, voice))  # one quick connection
+    except EngineUnavailable:
+        return False
+    return True
+
+
+def engine_voice_for(name: str, language: str) -> str | None:
+    """The voice engine ``name`` speaks ``language`` with here, or None (not installed, no such voice)."""
+    from .tts import _engine_class
+
+    return _engine_class(name).voice_for(language)  # type: ignore[no-any-return]
+
+
+def _resolve(settings: Settings, spec: str | None, engine_name: str | None, default: str) -> VoiceKey:
+    prefix, voice = split_voice(spec)
+    if engine_name is not None:
+        return engine_name, voice if prefix in (None, engine_name) else None
+    return prefix or default, voice
+
+
+def _configured(settings: Settings, language: str) -> VoiceChoice | None:
+    table = settings.voice_table
+    for name in (language.lower(), primary(language)):
+        if name in table.languages:
+            return table.languages[name]
+    if primary(language) == primary(settings.show.language):
+        return table.default
+    return None
+
+
+def _automatic(settings: Settings, language: str, engine_name: str | None) -> tuple[str, str, str | None]:
+    """(engine, voice, notice) for ``language`` when nothing is configured for it."""
+    if engine_name is not None:
+        own = settings.engine.default_voice(engine_name)
+        voice = own if own and primary(own) == primary(language) else engine_voice_for(engine_name, language)
+        if voice is None:
+            raise NoVoiceError(f"{engine_name} has no voice for the language {language!r} here; choose another "
+                                    "--engine (audiobrief engines --language " f"{language} lists them)")
+        return engine_name, voice, None
+    configured = settings.engine.name
+    own = settings.engine.default_voice(configured)  # [engine.espeak] voice, when it is this language's
+    voice = own if own and primary(own) == primary(language) else engine_voice_for(configured, language)
+    if voice is not None:
+        return configured, voice, None
+    if configured != "gtts":
+        from .tts import get_engine
+
+        # An engine that cannot run at all says so (and the build's [engine] fallback takes over);
+        # one that runs but has no voice for the language makes way for the next engine.
+        get_engine(configured, **settings.engine.options(configured))
+    for name in AUTOMATIC_ORDER:
+        if name == configured:
+            continue
+        voice = engine_voice_for(name, language)
+        if voice is not None and _answers(settings, name, voice):
+            notice = (f"no {configured} voice speaks {language!r}; speaking it with {name}'s voice {voice!r} "
+                      f"(choose with [voices.languages.{primary(language)}] in audiobrief.toml)")
+            return name, voice, notice
+    raise NoVoiceError(
+        f"nothing installed here speaks the language {language!r}: install espeak-ng (Debian/Ubuntu: apt-get install "
+        f"espeak-ng), add a Piper voice for it with [voices.languages.{primary(language)}] host = \"piper:/path/model.onnx\", "
+        "or connect to the internet for gTTS")
+
+
+def _narrative_voices(host: VoiceKey) -> tuple[VoiceKey, ...]:
+    engine, voice = host
+    if engine == "espeak" and voice and "+" not in voice:
+        return tuple((engine, voice + variant) for variant in ESPEAK_NARRATIVE_VARIANTS)
+    return (host,)
+
+
+def cast_for(settings: Settings, language: str, engine_name: str | None = None) -> Cast:
+    """The voices that speak ``language`` under these settings (``engine_name``: ``--engine``).
+
+    Configured voices (``[voices]`` for the show's language, ``[voices.languages.<code>]``) come
+    first; a role nobody configured gets the voice chosen for the language. Narratives default to
+    the host's voice, or with espeak-ng to audibly different variants of it.
+
+    :raises NoVoiceError: no engine here speaks the language.
+    :raises EngineUnavailable: the configured engine cannot run at all.
+    """
+    choice = _configured(settings, language) or VoiceChoice()
+    notice: str | None = None
+
+    def resolve(spec: str) -> VoiceKey:
+        engine, voice = _resolve(settings, spec, engine_name, settings.engine.name)
+        if voice is None:
+            own = settings.engine.default_voice(engine)
+            voice = own if own and primary(own) == primary(language) else engine_voice_for(engine, language)
+        return engine, voice
+
+    if choice.host:
+        host = resolve(choice.host)
+    else:
+        engine, voice, notice = _automatic(settings, language, engine_name)
+        host = (engine, voice)
+    narratives = tuple(resolve(spec) for spec in choice.narrative) or _narrative_voices(host)
+    labels = tuple((label, resolve(spec)) for label, spec in choice.labels)
+    return Cast(language, host, narratives, labels, notice)
