@@ -71,6 +71,10 @@ CASES = [
     ["build", SEED, "--move-to", "not a url", "--engine", "fake", "--out", "{folder}/u2"],
     ["build", SEED, "--max-minutes", "-3"],
     ["build", SEED, "--max-minutes", "0.01", "--engine", "fake", "--out", "{folder}/m"],
+    ["build", SEED, "--language", "english!"],
+    ["build", SEED, "--language", "fr", "--engine", "fake", "--out", "{folder}/l1"],
+    ["build", SEED, "--language", "zz", "--out", "{folder}/l2"],
+    ["build", SEED, "--language", "es", "--engine", "piper", "--out", "{folder}/l3"],
     # script
     ["script", "{missing}"],
     ["script", "/dev/null"],
@@ -79,6 +83,7 @@ CASES = [
     ["script", SEED, "--format", "xml"],
     ["script", SEED, "--templates", "{templates}"],
     ["script", SEED, "--config", "{badtoml}"],
+    ["script", SEED, "--language", "zz"],
     # cache
     ["cache", "info", "--cache", "/dev/null"],
     ["cache", "info", "--config", "{badtoml}"],
@@ -114,6 +119,10 @@ CASES = [
     ["say", "hello", "--voice", "nope:x"],
     ["say", "hello", "--voice", "fake:tone", "-o", "/proc/sys/x.wav"],
     ["say", "hello", "--voice", "hibari:nobody"],
+    ["say", "hello", "--language", "zz"],
+    ["say", "hello", "--language", "!!"],
+    # engines
+    ["engines", "--language", "@@"],
     # top level
     ["no-such-command"],
     ["--no-such-option"],

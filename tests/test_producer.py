@@ -117,6 +117,24 @@ def test_every_command_has_help_with_an_example_every_option_has_help_and_the_re
     assert "Quick start:" in CliRunner().invoke(cli, ["--help"]).output  # the top level shows its examples as a quick start
 
 
+def test_the_readme_command_reference_names_every_option_as_the_cli_does() -> None:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        from cli_reference import reference
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("<!-- cli-reference -->\n", 1)[1].split("<!-- /cli-reference -->", 1)[0]
+    generated = reference()
+    assert generated in section, "README's command reference is stale: run scripts/cli_reference.py and paste it"
+    import click
+
+    for name, command in _commands(cli):
+        for option in command.params:
+            if isinstance(option, click.Option):
+                assert f"{option.opts[-1]}" in generated, (name, option.opts)
+
+
 # --- languages and voices ----------------------------------------------------------------------------------
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
@@ -245,7 +263,7 @@ def test_a_language_nothing_here_speaks_is_one_clear_error(tmp_path: Path, monke
     from audiobrief.errors import NoVoiceError
     from audiobrief.voices import cast_for
 
-    with pytest.raises(NoVoiceError, match=r"nothing installed here speaks the language 'zz'.*apt-get install espeak-ng"):
+    with pytest.raises(NoVoiceError, match=r"nothing installed here speaks the language 'zz': (espeak-ng has no voice|install espeak-ng).*Piper"):
         cast_for(Settings(), "zz")
     brief = tmp_path / "b.json"
     brief.write_text(json.dumps({"title": "Titre", "facts": ["Le conseil s'est réuni."], "language": "zz"}))

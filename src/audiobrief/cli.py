@@ -99,8 +99,9 @@ config_option = click.option(
     help="Show settings (default: ./audiobrief.toml when present).",
 )
 templates_option = click.option(
-    "--templates", "templates", type=click.Path(file_okay=False, path_type=Path),
-    help="Folder of script templates (intro/fact/transition/narrative/outro.txt.j2) overriding the shipped ones.",
+    "--templates", "templates", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+    help="Folder of script templates overriding the shipped ones: DIR/<language>/*.txt.j2 and language.toml, or "
+         "*.txt.j2 directly in DIR for every language (default: the templates key of audiobrief.toml).",
 )
 def _language(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     from .standards import LANGUAGE_CODE
@@ -244,9 +245,9 @@ class _BuildDisplay:
 
 @cli.command()
 @click.argument("briefs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--out", "out_dir", default="output", show_default=True, type=click.Path(file_okay=False, path_type=Path),
+@click.option("--out", "out_dir", default="output", show_default=True, type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
               help="Output folder; earlier episodes in it stay in the feed.")
-@click.option("--engine", "engine", callback=_engine_name,
+@click.option("--engine", "engine", callback=_engine_name, metavar="NAME",
               help="TTS engine: piper (default, offline), hibari (offline), espeak, gtts (online).")
 @click.option("--base-url", "base_url", metavar="URL",
               help="Public URL of the output folder, for enclosure links. Recorded by the first build and "
@@ -418,9 +419,9 @@ def init(folder: Path, title: str | None, author: str | None, language: str | No
 
 @cli.command()
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--out", "out_dir", default="output", show_default=True, type=click.Path(file_okay=False, path_type=Path),
+@click.option("--out", "out_dir", default="output", show_default=True, type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
               help="Output folder.")
-@click.option("--engine", "engine", callback=_engine_name, help="TTS engine (default: the configuration's).")
+@click.option("--engine", "engine", callback=_engine_name, metavar="NAME", help="TTS engine (default: the configuration's).")
 @click.option("--base-url", "base_url", metavar="URL", help="Public URL of the output folder (as for build).")
 @click.option("--keep", type=click.IntRange(min=1), metavar="N", help="Keep only the newest N episodes.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), metavar="N", help="Cores to synthesize on.")
@@ -595,7 +596,7 @@ def script(brief: Path, fmt: str, config: Path | None, templates: Path | None, l
 @click.argument("text", nargs=-1, required=True)
 @click.option("--voice", "voice", metavar="[ENGINE:]VOICE",
               help="The voice to audition, e.g. hibari:heart or piper:joe (default: the host's).")
-@click.option("--engine", "engine", callback=_engine_name, help="The engine, when --voice does not name it.")
+@click.option("--engine", "engine", callback=_engine_name, metavar="NAME", help="The engine, when --voice does not name it.")
 @click.option("-o", "--out", "out", default="say.wav", show_default=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The WAV file to write.")
 @click.option("--language", "language", callback=_language, metavar="CODE",

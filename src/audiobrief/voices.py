@@ -132,10 +132,14 @@ def _automatic(settings: Settings, language: str, engine_name: str | None) -> tu
             notice = (f"no {configured} voice speaks {language!r}; speaking it with {name}'s voice {voice!r} "
                       f"(choose with [voices.languages.{primary(language)}] in audiobrief.toml)")
             return name, voice, notice
+    import shutil
+
+    espeak = ("espeak-ng has no voice for it" if shutil.which("espeak-ng")
+              else "install espeak-ng (Debian/Ubuntu: apt-get install espeak-ng), which speaks about 100 languages")
     raise NoVoiceError(
-        f"nothing installed here speaks the language {language!r}: install espeak-ng (Debian/Ubuntu: apt-get install "
-        f"espeak-ng), add a Piper voice for it with [voices.languages.{primary(language)}] host = \"piper:/path/model.onnx\", "
-        "or connect to the internet for gTTS")
+        f"nothing installed here speaks the language {language!r}: {espeak}; add a Piper voice for it with "
+        f"[voices.languages.{primary(language)}] host = \"piper:/path/model.onnx\", or connect to the internet for gTTS "
+        "if it knows the language")
 
 
 def _narrative_voices(host: VoiceKey) -> tuple[VoiceKey, ...]:
