@@ -139,3 +139,18 @@ def test_bad_json_briefs_name_the_field(tmp_path: Path, doc: str, message: str) 
     path.write_text(doc)
     with pytest.raises(BriefError, match=message):
         load_brief(path)
+
+
+def test_a_json_brief_declares_its_language_as_an_iso_code_else_takes_the_shows(tmp_path: Path) -> None:
+    path = tmp_path / "b.json"
+    path.write_text('{"title": "T", "facts": ["A fact."], "language": "Spanish"}', encoding="utf-8")
+    with pytest.raises(BriefError, match=r"field 'language' is 'Spanish'; give an ISO 639 code"):
+        load_brief(path)
+    path.write_text('{"title": "T", "facts": ["A fact."], "language": "es"}', encoding="utf-8")
+    assert load_brief(path, language="en").language == "es"  # declared wins over the show's
+    assert load_brief(path, language="en", force_language="fr").language == "fr"  # --language wins over both
+    path.write_text('{"title": "T", "facts": ["A fact."]}', encoding="utf-8")
+    assert load_brief(path, language="es").language == "es"
+    text = tmp_path / "b.txt"
+    text.write_text("Titular\nHechos\n- Un hecho.\n", encoding="utf-8")
+    assert load_brief(text, language="es").language == "es"

@@ -344,3 +344,33 @@ def test_progress_on_a_terminal_has_colour_unless_no_color(tmp_path: Path) -> No
     assert colour.search(_tty_build(tmp_path, {}))  # the live bar is coloured on a terminal
     plain = _tty_build(tmp_path, {"NO_COLOR": "1"})
     assert b"Speaking" in plain and not colour.search(plain)
+
+
+def test_the_scaffolded_config_names_every_key_of_the_schema() -> None:
+    import dataclasses
+    import typing
+
+    from audiobrief.config import _File
+
+    text = (ROOT / "src" / "audiobrief" / "scaffold" / "audiobrief.toml.in").read_text(encoding="utf-8")
+    missing = []
+
+    def walk(cls: type, table: str) -> None:
+        hints = typing.get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            kind = hints[f.name]
+            if isinstance(kind, type) and dataclasses.is_dataclass(kind):
+                walk(kind, f"{table}.{f.name}" if table else f.name)
+                continue
+            if table and not re.search(rf"^#? ?\[{re.escape(table)}\]", text, re.M):
+                missing.append(f"[{table}]")
+            if typing.get_origin(kind) is dict and not table:  # a table of its own, e.g. [pronunciations]
+                if not re.search(rf"^\[{f.name}\]", text, re.M):
+                    missing.append(f"[{f.name}]")
+                continue
+            if not re.search(rf"^#? ?{re.escape(f.name)} = ", text, re.M) and f.name != "languages":
+                missing.append(f"{table}.{f.name}" if table else f.name)
+
+    walk(_File, "")
+    assert "[voices.languages.es]" in text  # the per-language table, by example
+    assert missing == [], missing

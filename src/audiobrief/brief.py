@@ -700,6 +700,9 @@ def validate_brief_data(data: Any, *, path: str | None = None) -> None:
         known = ", ".join(error.schema.get("properties", {}))
         extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
         raise BriefError(f"field '{where}' has unknown key(s) {', '.join(extra)}; known: {known}", path=path)
+    if error.validator == "pattern" and where == "language":
+        raise BriefError(f"field 'language' is {error.instance!r}; give an ISO 639 code such as \"en\", \"es\" or "
+                         "\"pt-BR\"", path=path)
     if error.validator == "oneOf" and where.startswith("facts["):
         raise BriefError(f"field '{where}' must be a string or an object with 'text' (and 'sources')", path=path)
     raise BriefError(f"field '{where or 'top level'}': {error.message}", path=path)

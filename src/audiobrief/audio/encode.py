@@ -79,8 +79,8 @@ def _encode_m4a(chunks: Iterator[np.ndarray], path: Path, settings: AudioSetting
         meta.write_text(ffmetadata(tags, chapters), encoding="utf-8")
         run_ffmpeg(["-loglevel", "error", "-f", "s16le", "-ar", str(settings.sample_rate_hz), "-ac", "1",
                     "-i", "pipe:0", "-i", str(meta), "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1",
-                    "-b:a", f"{settings.bitrate_kbps}k", "-c:a", "aac", "-movflags", "+faststart", "-f", "mp4",
-                    str(path)], input_bytes=pcm, what="encoding the episode")
+                    "-b:a", f"{settings.bitrate_kbps}k", "-c:a", "aac", "-metadata:s:a:0", f"language={tags.language}",
+                    "-movflags", "+faststart", "-f", "mp4", str(path)], input_bytes=pcm, what="encoding the episode")
 
 
 def measure_file(path: Path) -> Loudness:
