@@ -197,12 +197,12 @@ def test_voices_per_role_label_and_turn_reach_the_audio(tmp_path: Path) -> None:
 
     config = tmp_path / "audiobrief.toml"
     config.write_text('[voices]\nhost = "fake:anchor"\nnarrative = ["fake:left", "fake:right"]\n'
-                      'labels = { "pro-russia" = "fake:kremlin" }\n', encoding="utf-8")
+                      'labels = { "pro-russia" = "fake:moscow" }\n', encoding="utf-8")
     result = CliRunner().invoke(cli, ["build", str(ROOT / "examples" / "seed-brief.txt"), "--out", str(tmp_path / "o"),
                                       "--config", str(config), "--json", "--no-cache"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["voices"]["en"]["labels"] == {"pro-russia": "fake:kremlin"}
+    assert data["voices"]["en"]["labels"] == {"pro-russia": "fake:moscow"}
     episode = data["episodes"][0]
     with AudioFile(str(tmp_path / "o" / episode["audio_file"])) as audio:
         samples, rate = audio.read(audio.frames)[0], audio.samplerate
@@ -214,11 +214,12 @@ def test_voices_per_role_label_and_turn_reach_the_audio(tmp_path: Path) -> None:
         return float(np.argmax(spectrum) * rate / len(window))
 
     expected = {"The facts": "anchor", "Pro-establishment narrative (Guardian)": "left",
-                "Pro-Russia narrative (TASS)": "kremlin"}
+                "Pro-Russia narrative (TASS)": "moscow"}
     chapters = {c["title"]: c for c in episode["chapters"]}
     for title, voice in expected.items():
         assert abs(pitch(chapters[title]) - FakeEngine(voice).frequency_hz) < 3, (title, voice)
-    assert len({FakeEngine(v).frequency_hz for v in expected.values()}) == 3  # three voices a listener tells apart
+    pitches = sorted(FakeEngine(v).frequency_hz for v in expected.values())
+    assert min(b / a for a, b in zip(pitches, pitches[1:])) > 1.2  # three voices a listener tells apart
 
 
 def _median_f0(pcm: bytes, rate: int) -> float:
@@ -374,3 +375,36 @@ def test_the_scaffolded_config_names_every_key_of_the_schema() -> None:
     walk(_File, "")
     assert "[voices.languages.es]" in text  # the per-language table, by example
     assert missing == [], missing
+
+
+def test_a_digest_reads_each_story_in_its_own_language_and_voice(tmp_path: Path) -> None:
+    from pedalboard.io import AudioFile
+
+    from audiobrief.tts.fake import FakeEngine
+
+    config = tmp_path / "audiobrief.toml"
+    config.write_text('[voices]\nhost = "fake:anchor"\n[voices.languages.es]\nhost = "fake:ancla"\n', encoding="utf-8")
+    spanish = tmp_path / "puertos.json"
+    spanish.write_text(json.dumps({"title": "Bruselas aprueba un plan para los puertos", "language": "es",
+                                   "facts": ["La Comisión aprobó el martes un fondo de 35,5 millones."]}),
+                       encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build", "--digest", "--title", "Morning briefing", str(DATA / "briefs" / "facts-only.txt"),
+                                      str(spanish), "--out", str(tmp_path / "o"), "--config", str(config), "--json",
+                                      "--no-cache"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert set(data["voices"]) == {"en", "es"}
+    episode = data["episodes"][0]
+    chapters = {c["title"]: c for c in episode["chapters"]}
+    assert "Bruselas aprueba un plan para los puertos: Los hechos" in chapters  # the story's own words
+    transcript = (tmp_path / "o" / episode["transcripts"]["text"]).read_text(encoding="utf-8")
+    assert "Primero, los hechos. La Comisión aprobó el martes" in transcript and "This is Morning briefing" in transcript
+    with AudioFile(str(tmp_path / "o" / episode["audio_file"])) as audio:
+        samples, rate = audio.read(audio.frames)[0], audio.samplerate
+    import numpy as np
+
+    chapter = chapters["Bruselas aprueba un plan para los puertos: Los hechos"]
+    middle = (chapter["start_ms"] + chapter["end_ms"]) / 2000
+    window = samples[int((middle - 0.5) * rate):int((middle + 0.5) * rate)]
+    peak_hz = float(np.argmax(np.abs(np.fft.rfft(window * np.hanning(len(window))))) * rate / len(window))
+    assert abs(peak_hz - FakeEngine("ancla").frequency_hz) < 3  # the Spanish story in the Spanish voice

@@ -116,6 +116,8 @@ class Segment:
     """A narrative's label ("Pro-Russia narrative"): voices may be chosen per label."""
     index: int = 0
     """A narrative's place among its brief's narratives (from 1): voices may rotate by it."""
+    language: str | None = None
+    """Set when it is not in the script's language (a story of a digest in another language)."""
 
 
 @dataclass(frozen=True, slots=True)

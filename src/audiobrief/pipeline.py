@@ -128,10 +128,10 @@ class Voicing:
         return self.casts[language]
 
     def speakers(self, language: str) -> Callable[[Segment], tuple[str, str]]:
-        """``segment -> (engine name in this build, fingerprint)`` for a script in ``language``."""
-        cast = self.cast(language)
-
+        """``segment -> (engine name in this build, fingerprint)`` for a script in ``language``
+        (a segment in another language is cast in its own)."""
         def speaker(segment: Segment) -> tuple[str, str]:
+            cast = self.cast(segment.language or language)
             if cast is None:
                 name = segment.role if segment.role in self.engines else "host"
             else:

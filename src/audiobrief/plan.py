@@ -81,7 +81,7 @@ def plan_segments(script: Script, speakers: Speakers, level_dbfs: float) -> tupl
     plans = []
     for segment in script.segments:
         speaker, fingerprint = speakers(segment)
-        sentences = tuple(split_sentences(segment.text, script.language))
+        sentences = tuple(split_sentences(segment.text, segment.language or script.language))
         plans.append(SegmentPlan(segment, sentences, segment_key(fingerprint, level_dbfs, sentences), speaker))
     return tuple(plans)
 

@@ -15,6 +15,7 @@ import datetime as dt
 import logging
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -222,8 +223,10 @@ def render_digest_script(
 ) -> Script:
     """Render one episode that reads every brief in turn: a greeting, each story, one sign-off.
 
-    Each story's segments are rendered by the same templates as its own episode, so their speech
-    comes from the segment cache when the briefs were built before. Chapters are flat and titled
+    Each story's segments are rendered by the same templates as its own episode, in the story's
+    own language (its segments carry it, so that its voice speaks it), so their speech comes
+    from the segment cache when the briefs were built before. The greeting and sign-off are in the
+    briefs' common language, else the show's. Chapters are flat and titled
     "Headline: part": podcast apps list chapters flat (Apple Podcasts, Overcast, AntennaPod and
     Pocket Casts ignore nested ID3 CTOC frames), and JSON chapters and psc have no nesting.
     """
@@ -237,7 +240,12 @@ def render_digest_script(
     segments = [Segment("greeting", "intro", "host", "greeting", title,
                         render("digest_intro", title=title, headlines=headlines, count=len(briefs)))]
     for n, brief in enumerate(briefs, start=1):
-        segments += _story(brief, render, words, prefix=f"s{n}-", story=brief.title)
+        if brief.language == language:
+            segments += _story(brief, render, words, prefix=f"s{n}-", story=brief.title)
+            continue
+        own = _renderer(show, published, templates_dir, pronunciations, brief.language)
+        story = _story(brief, own, words_for(brief.language, templates_dir), prefix=f"s{n}-", story=brief.title)
+        segments += [replace(s, language=brief.language) for s in story]
     outlets = tuple(dict.fromkeys(o for b in briefs for o in b.outlets))
     segments.append(Segment("outro", "outro", "host", "outro", words.chapters.outro,
                             render("digest_outro", title=title, outlets=outlets, count=len(briefs))))
