@@ -80,6 +80,10 @@ def test_engines_command_data_reports_each_engine() -> None:
     assert set(statuses) == {"piper", "espeak", "gtts", "hibari"}
     assert statuses["hibari"].available and statuses["hibari"].voices[0] == "heart"
     assert "emma (download)" in statuses["hibari"].voices  # marked: needs a download, impossible offline
+    assert statuses["piper"].languages == ("en",) and statuses["hibari"].languages == ("en",)
+    assert "es" in statuses["gtts"].languages  # from gTTS's own table, offline
+    if statuses["espeak"].available:
+        assert {"en", "es", "de", "ru"} <= set(statuses["espeak"].languages)
 
 
 # --- the contract every engine keeps -------------------------------------------------------------------
@@ -104,6 +108,12 @@ def test_engine_contract(name: str, options: dict, deterministic: bool) -> None:
     check_speech("contract", SENTENCE, pcm, chunks[0].sample_rate_hz)  # no silent or implausibly short audio
     if deterministic:
         assert b"".join(c.pcm for c in engine.synthesize(SENTENCE)) == pcm
+    # The voice it offers for a language it lists is one it accepts; it never offers one for a language it lacks.
+    cls = type(engine)
+    offered = cls.voice_for("en")
+    assert offered is not None and ("en" in cls.languages() or "*" in cls.languages())
+    assert get_engine(name, voice=offered).fingerprint().startswith(f"{name}/")
+    assert (cls.voice_for("zz") is None) == ("*" not in cls.languages())
 
 
 def test_hibari_speed_changes_the_fingerprint_and_the_length() -> None:

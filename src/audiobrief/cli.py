@@ -672,6 +672,10 @@ def engines(online: bool, language: str | None, config: Path | None) -> None:
         if status.available:
             voices = ", ".join(status.voices[:12]) + (" ..." if len(status.voices) > 12 else "")
             click.echo(f"        voices: {voices}")
+            if status.languages:
+                shown = ", ".join(status.languages[:12]) + (" ..." if len(status.languages) > 12 else "")
+                click.echo(f"        languages: {len(status.languages)} ({shown})" if len(status.languages) > 1
+                           else f"        languages: {shown}")
             if status.detail != "ready":
                 click.echo(f"        {status.detail}")
             if language:

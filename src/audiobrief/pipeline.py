@@ -28,11 +28,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import store
-from .config import Settings, split_voice
+from .config import Settings
 from .errors import BriefError, EngineUnavailable
 from .inputs import brief_paths as expand_brief_paths
 from .inputs import inputs_key
-from .languages import primary, words_for
+from .languages import words_for
 from .models import Brief, Episode, Script, Segment
 from .publication import (
     Publication,
@@ -44,7 +44,7 @@ from .publication import (
 )
 from .publish import episode_files, find_cover, retire, show_key, write_show
 from .tts import TTSEngine, get_engine
-from .voices import Cast, cast_for, voice_key
+from .voices import Cast, cast_for, resolve_spec, voice_key
 
 if TYPE_CHECKING:
     from .cache import SegmentCache
@@ -130,6 +130,8 @@ class Voicing:
     def speakers(self, language: str) -> Callable[[Segment], tuple[str, str]]:
         """``segment -> (engine name in this build, fingerprint)`` for a script in ``language``
         (a segment in another language is cast in its own)."""
+        self.cast(language)  # now: a language nothing speaks fails before any template is rendered
+
         def speaker(segment: Segment) -> tuple[str, str]:
             cast = self.cast(segment.language or language)
             if cast is None:
@@ -176,16 +178,7 @@ def resolve_voice(settings: Settings, spec: str | None, engine_name: str | None 
     language = language or settings.show.language
     if spec is None:
         return cast_for(settings, language, engine_name).host
-    prefix, voice = split_voice(spec)
-    name = engine_name if engine_name is not None else (prefix or settings.engine.name)
-    if engine_name is not None and prefix not in (None, engine_name):
-        voice = None
-    if voice is None:
-        from .voices import engine_voice_for
-
-        own = settings.engine.default_voice(name)
-        voice = own if own and primary(own) == primary(language) else engine_voice_for(name, language)
-    return name, voice
+    return resolve_spec(settings, spec, engine_name, language)
 
 
 def create_engine(settings: Settings, name: str, voice: str | None, *, jobs: int | None = None) -> TTSEngine:

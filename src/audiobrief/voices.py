@@ -18,7 +18,7 @@ from .errors import EngineUnavailable, NoVoiceError
 from .languages import primary
 from .models import Segment
 
-__all__ = ["Cast", "VoiceKey", "cast_for", "engine_voice_for", "voice_key"]
+__all__ = ["Cast", "VoiceKey", "cast_for", "engine_voice_for", "language_voice", "resolve_spec", "voice_key"]
 
 log = logging.getLogger(__name__)
 
@@ -82,16 +82,28 @@ def _answers(settings: Settings, name: str, voice: str) -> bool:
 
 def engine_voice_for(name: str, language: str) -> str | None:
     """The voice engine ``name`` speaks ``language`` with here, or None (not installed, no such voice)."""
-    from .tts import _engine_class
+    from .tts import engine_class
 
-    return _engine_class(name).voice_for(language)  # type: ignore[no-any-return]
+    return engine_class(name).voice_for(language)  # type: ignore[no-any-return]
 
 
-def _resolve(settings: Settings, spec: str | None, engine_name: str | None, default: str) -> VoiceKey:
+def language_voice(settings: Settings, engine: str, language: str) -> str | None:
+    """Engine ``engine``'s voice for ``language``: its configured default (``[engine.espeak] voice``)
+    when that speaks the language, else the one the engine offers, else None."""
+    own = settings.engine.default_voice(engine)
+    return own if own and primary(own) == primary(language) else engine_voice_for(engine, language)
+
+
+def resolve_spec(settings: Settings, spec: str, engine_name: str | None, language: str) -> VoiceKey:
+    """What a voice spec (``"hibari:heart"``, ``"joe"``, ``"espeak:"``) means under ``--engine`` for ``language``.
+
+    ``--engine`` puts the spec on that engine, keeping the voice only when it is the engine's own.
+    """
     prefix, voice = split_voice(spec)
-    if engine_name is not None:
-        return engine_name, voice if prefix in (None, engine_name) else None
-    return prefix or default, voice
+    engine = engine_name or prefix or settings.engine.name
+    if engine_name is not None and prefix not in (None, engine_name):
+        voice = None
+    return engine, voice or language_voice(settings, engine, language)
 
 
 def _configured(settings: Settings, language: str) -> VoiceChoice | None:
@@ -107,15 +119,13 @@ def _configured(settings: Settings, language: str) -> VoiceChoice | None:
 def _automatic(settings: Settings, language: str, engine_name: str | None) -> tuple[str, str, str | None]:
     """(engine, voice, notice) for ``language`` when nothing is configured for it."""
     if engine_name is not None:
-        own = settings.engine.default_voice(engine_name)
-        voice = own if own and primary(own) == primary(language) else engine_voice_for(engine_name, language)
+        voice = language_voice(settings, engine_name, language)
         if voice is None:
             raise NoVoiceError(f"{engine_name} has no voice for the language {language!r} here; choose another "
                                     "--engine (audiobrief engines --language " f"{language} lists them)")
         return engine_name, voice, None
     configured = settings.engine.name
-    own = settings.engine.default_voice(configured)  # [engine.espeak] voice, when it is this language's
-    voice = own if own and primary(own) == primary(language) else engine_voice_for(configured, language)
+    voice = language_voice(settings, configured, language)
     if voice is not None:
         return configured, voice, None
     if configured != "gtts":
@@ -163,11 +173,7 @@ def cast_for(settings: Settings, language: str, engine_name: str | None = None) 
     notice: str | None = None
 
     def resolve(spec: str) -> VoiceKey:
-        engine, voice = _resolve(settings, spec, engine_name, settings.engine.name)
-        if voice is None:
-            own = settings.engine.default_voice(engine)
-            voice = own if own and primary(own) == primary(language) else engine_voice_for(engine, language)
-        return engine, voice
+        return resolve_spec(settings, spec, engine_name, language)
 
     if choice.host:
         host = resolve(choice.host)

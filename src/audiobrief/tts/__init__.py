@@ -18,7 +18,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from ..errors import AudiobriefError
 
-__all__ = ["ENGINES", "AudioChunk", "EngineStatus", "TTSEngine", "engine_statuses", "get_engine"]
+__all__ = ["ENGINES", "AudioChunk", "EngineStatus", "TTSEngine", "engine_class", "engine_statuses", "get_engine"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +64,11 @@ class TTSEngine(Protocol):
         """The voice that speaks ``language`` (``es``, ``en-us``) here, or None; never uses the network."""
         ...
 
+    @classmethod
+    def languages(cls) -> list[str]:
+        """Language codes some voice of this engine speaks here (may be empty when it cannot run)."""
+        ...
+
 
 #: Engine name -> "module:Class", imported only when the engine is asked for.
 ENGINES: dict[str, str] = {
@@ -75,7 +80,11 @@ ENGINES: dict[str, str] = {
 }
 
 
-def _engine_class(name: str) -> Any:
+def engine_class(name: str) -> Any:
+    """The class registered as engine ``name`` (imported now).
+
+    :raises ConfigError: no engine has that name.
+    """
     try:
         target = ENGINES[name]
     except KeyError:
@@ -92,7 +101,7 @@ def get_engine(name: str, **options: Any) -> TTSEngine:
     :raises ConfigError: no engine has that name.
     :raises EngineUnavailable: the engine cannot run here.
     """
-    cls = _engine_class(name)
+    cls = engine_class(name)
     engine = cls(**{k: v for k, v in options.items() if v is not None})
     assert isinstance(engine, TTSEngine)
     return engine
@@ -109,6 +118,7 @@ class EngineStatus:
     voices: tuple[str, ...]
     language_voice: str | None = None
     """The voice it would speak the asked-for language with (``engines --language``)."""
+    languages: tuple[str, ...] = ()
 
 
 def engine_statuses(*, online: bool = False, language: str | None = None, **options: Any) -> list[EngineStatus]:
@@ -123,12 +133,12 @@ def engine_statuses(*, online: bool = False, language: str | None = None, **opti
         if name == "fake":
             continue
         try:
-            cls = _engine_class(name)
+            cls = engine_class(name)
             description = cls.description
             cls(**options.get(name, {}))
             detail = "ready" if name != "gtts" or online else "installed (the service was not contacted; --online checks it)"
             statuses.append(EngineStatus(name, description, True, detail, tuple(cls.voices()),
-                                         cls.voice_for(language) if language else None))
+                                         cls.voice_for(language) if language else None, tuple(cls.languages())))
         except AudiobriefError as exc:
             statuses.append(EngineStatus(name, locals().get("description", ""), False, str(exc), ()))
     return statuses

@@ -59,6 +59,17 @@ class EspeakEngine:
                 return wanted if wanted in names else names[0]
         return None
 
+    @classmethod
+    def languages(cls) -> list[str]:
+        """Every language espeak-ng has a voice for here (MBROLA voices, which need more installed, left out)."""
+        binary = shutil.which("espeak-ng")
+        if binary is None:
+            return []
+        out = subprocess.run([binary, "--voices"], capture_output=True, text=True, check=False).stdout
+        rows = [line.split() for line in out.splitlines()[1:]]
+        codes = {row[1] for row in rows if len(row) > 4 and not row[4].startswith("mb/")}
+        return sorted(codes | {code.split("-")[0] for code in codes})  # en-us and en-gb: English, "en"
+
     def fingerprint(self) -> str:
         """espeak-ng version, voice and rate."""
         return f"espeak/{self._version}/{self.voice}/{self.rate_wpm}"

@@ -39,6 +39,11 @@ class FakeEngine:
         """Tones speak every language."""
         return "tone"
 
+    @classmethod
+    def languages(cls) -> list[str]:
+        """Any: tones have no language."""
+        return ["*"]
+
     @property
     def frequency_hz(self) -> float:
         """440 Hz for ``tone``; another voice name gets its own pitch (so tests can tell voices apart)."""

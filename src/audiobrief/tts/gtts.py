@@ -88,6 +88,11 @@ class GttsEngine:
                 return code
         return None
 
+    @classmethod
+    def languages(cls) -> list[str]:
+        """The languages of gTTS's shipped table (Google is not asked)."""
+        return cls.voices() if cls.voice_for("en") else []
+
     def fingerprint(self) -> str:
         """gTTS version, language, accent and pace."""
         return f"gtts/{metadata.version('gTTS')}/{self.lang}/{self.tld}" + ("/slow" if self.slow else "")

@@ -87,6 +87,11 @@ class HibariEngine:
             return None
         return "heart"
 
+    @classmethod
+    def languages(cls) -> list[str]:
+        """English (American)."""
+        return ["en"] if cls.voice_for("en") else []
+
     def fingerprint(self) -> str:
         """hibari version, voice and speed."""
         return f"hibari/{metadata.version('hibari-tts')}/{self.voice}/speed={self.speed}"

@@ -114,6 +114,11 @@ class PiperEngine:
             return None
         return "joe"
 
+    @classmethod
+    def languages(cls) -> list[str]:
+        """English, the bundled voice's (a model given by path speaks its own)."""
+        return ["en"] if cls.voice_for("en") else []
+
     def fingerprint(self) -> str:
         """Engine version, model file name and size, and the voice settings (never the thread count)."""
         version = metadata.version("piper-tts")
