@@ -322,7 +322,7 @@ def _tty_build(tmp_path: Path, env: dict[str, str]) -> bytes:
     out = tmp_path / f"o{len(env)}"
     main, terminal = pty.openpty()
     environment = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
-    proc = subprocess.Popen([sys.executable, "-m", "audiobrief", "build", str(ROOT / "examples" / "seed-brief.txt"),
+    proc = subprocess.Popen([sys.executable, "-m", "audiobrief", "build", str(DATA / "briefs" / "one-narrative.txt"),
                              "--out", str(out), "--engine", "fake", "--no-cache"], stdin=terminal, stdout=terminal,
                             stderr=terminal, cwd=ROOT, env={**environment, "TERM": "xterm-256color", **env})
     os.close(terminal)
