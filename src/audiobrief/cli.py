@@ -618,9 +618,9 @@ def say(text: tuple[str, ...], voice: str | None, engine: str | None, out: Path,
     """
     import wave
 
-    from .pipeline import create_engine, resolve_voice
     from .speakable import speakable
     from .speech import check_speech
+    from .voices import create_engine, resolve_voice
 
     settings = _settings(config)
     language = language or settings.show.language

@@ -33,7 +33,7 @@ from .errors import BriefError, EngineUnavailable
 from .inputs import brief_paths as expand_brief_paths
 from .inputs import inputs_key
 from .languages import words_for
-from .models import Brief, Episode, Script, Segment
+from .models import Brief, Episode, Script
 from .publication import (
     Publication,
     clean_leftovers,
@@ -43,8 +43,8 @@ from .publication import (
     resolve_publication,
 )
 from .publish import episode_files, find_cover, retire, show_key, write_show
-from .tts import TTSEngine, get_engine
-from .voices import Cast, cast_for, resolve_spec, voice_key
+from .tts import TTSEngine
+from .voices import Cast, Voicing, create_engine, make_engines, resolve_voice
 
 if TYPE_CHECKING:
     from .cache import SegmentCache
@@ -93,101 +93,6 @@ class BuildResult:
     """Where podcast apps find the feed (the recorded public URL)."""
     casts: tuple[Cast, ...] = ()
     """Who spoke, per language (empty when nothing was planned, or with fixed engines)."""
-
-
-class Voicing:
-    """The engines of a build, by language: each language's :class:`~audiobrief.voices.Cast`, and one
-    engine per (engine, voice) it uses, created once (creating checks that it can run; models load
-    only when something is synthesized).
-
-    With ``engines`` given (role -> engine; tests pass a fake engine), every language is spoken by
-    them, by role.
-    """
-
-    def __init__(self, settings: Settings, engine_name: str | None = None, *, jobs: int | None = None,
-                 engines: Mapping[str, TTSEngine] | None = None) -> None:
-        self.settings, self.engine_name, self.jobs = settings, engine_name, jobs
-        self.fixed = dict(engines) if engines is not None else None
-        self.engines: dict[str, TTSEngine] = dict(self.fixed or {})
-        self.casts: dict[str, Cast] = {}
-        self.fingerprints: dict[str, str] = _Fingerprints(self.engines)
-        """Engine name -> fingerprint, computed once per engine (cheap: no model loads)."""
-
-    def cast(self, language: str) -> Cast | None:
-        """The cast of ``language``, its engines created (None with fixed engines)."""
-        if self.fixed is not None:
-            return None
-        if language not in self.casts:
-            cast = cast_for(self.settings, language, self.engine_name)
-            if cast.notice:
-                log.warning("%s", cast.notice)
-            for key in cast.keys:
-                if voice_key(key) not in self.engines:
-                    self.engines[voice_key(key)] = create_engine(self.settings, *key, jobs=self.jobs)
-            self.casts[language] = cast
-        return self.casts[language]
-
-    def speakers(self, language: str) -> Callable[[Segment], tuple[str, str]]:
-        """``segment -> (engine name in this build, fingerprint)`` for a script in ``language``
-        (a segment in another language is cast in its own)."""
-        self.cast(language)  # now: a language nothing speaks fails before any template is rendered
-
-        def speaker(segment: Segment) -> tuple[str, str]:
-            cast = self.cast(segment.language or language)
-            if cast is None:
-                name = segment.role if segment.role in self.engines else "host"
-            else:
-                name = voice_key(cast.voice(segment))
-            return name, self.fingerprints[name]
-        return speaker
-
-    def knows(self, language: str | None) -> bool:
-        """Whether ``language``'s voices are already part of this build's inputs (see the fast path)."""
-        return self.fixed is not None or (language or self.settings.show.language) in self.casts
-
-
-class _Fingerprints(dict[str, str]):
-    """Fingerprints computed once per engine, as engines are added."""
-
-    def __init__(self, engines: Mapping[str, TTSEngine]) -> None:
-        super().__init__()
-        self.engines = engines
-
-    def __missing__(self, name: str) -> str:
-        value = self[name] = self.engines[name].fingerprint()
-        return value
-
-
-def make_engines(settings: Settings, engine_name: str | None = None, *, jobs: int | None = None,
-                 language: str | None = None) -> dict[str, TTSEngine]:
-    """The host's and the first narrative's engine for ``language`` (default: the show's), by role.
-
-    The same instance serves both roles when they share engine and voice. See
-    :mod:`audiobrief.voices` for how voices are chosen.
-    """
-    voicing = Voicing(settings, engine_name, jobs=jobs)
-    cast = voicing.cast(language or settings.show.language)
-    assert cast is not None
-    return {"host": voicing.engines[voice_key(cast.host)], "narrative": voicing.engines[voice_key(cast.narratives[0])]}
-
-
-def resolve_voice(settings: Settings, spec: str | None, engine_name: str | None = None,
-                  language: str | None = None) -> tuple[str, str | None]:
-    """The (engine, voice) a voice spec (``"hibari:heart"``, ``"joe"``, None: the host's) means under
-    ``--engine``, for ``language`` (default: the show's)."""
-    language = language or settings.show.language
-    if spec is None:
-        return cast_for(settings, language, engine_name).host
-    return resolve_spec(settings, spec, engine_name, language)
-
-
-def create_engine(settings: Settings, name: str, voice: str | None, *, jobs: int | None = None) -> TTSEngine:
-    """Engine ``name`` speaking ``voice``, with its ``[engine.<name>]`` options."""
-    options = settings.engine.options(name, voice)
-    # every core is onnxruntime's own default: set threads only to use fewer
-    if name == "piper" and jobs and jobs < len(os.sched_getaffinity(0)):
-        options["threads"] = jobs
-    return get_engine(name, voice=voice, **options)
 
 
 def _published(brief: Brief, override: dt.datetime | None, previous: Episode | None) -> dt.datetime:

@@ -6,19 +6,25 @@ show's language; ``[voices.languages.<code>]`` for any other. A language nobody 
 automatically: the configured engine (Piper) when it has a voice for it, else espeak-ng when
 installed, else gTTS when Google's service answers, with a one-line notice of the choice; when
 nothing here speaks the language, the error says what to install.
+
+:class:`Voicing` holds a build's casts and creates each (engine, voice) once.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from .config import Settings, VoiceChoice, split_voice
 from .errors import EngineUnavailable, NoVoiceError
 from .languages import primary
 from .models import Segment
+from .tts import TTSEngine, get_engine
 
-__all__ = ["Cast", "VoiceKey", "cast_for", "engine_voice_for", "language_voice", "resolve_spec", "voice_key"]
+__all__ = ["Cast", "VoiceKey", "Voicing", "cast_for", "create_engine", "engine_voice_for", "language_voice",
+           "make_engines", "resolve_spec", "resolve_voice", "voice_key"]
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +77,6 @@ def _answers(settings: Settings, name: str, voice: str) -> bool:
     """Whether an online engine can be reached (an offline one is installed, which voice_for checked)."""
     if name != "gtts":
         return True
-    from .tts import get_engine
-
     try:
         get_engine(name, voice=voice, **settings.engine.options(name, voice))  # one quick connection
     except EngineUnavailable:
@@ -129,8 +133,6 @@ def _automatic(settings: Settings, language: str, engine_name: str | None) -> tu
     if voice is not None:
         return configured, voice, None
     if configured != "gtts":
-        from .tts import get_engine
-
         # An engine that cannot run at all says so (and the build's [engine] fallback takes over);
         # one that runs but has no voice for the language makes way for the next engine.
         get_engine(configured, **settings.engine.options(configured))
@@ -183,3 +185,98 @@ def cast_for(settings: Settings, language: str, engine_name: str | None = None) 
     narratives = tuple(resolve(spec) for spec in choice.narrative) or _narrative_voices(host)
     labels = tuple((label, resolve(spec)) for label, spec in choice.labels)
     return Cast(language, host, narratives, labels, notice)
+
+
+class Voicing:
+    """The engines of a build, by language: each language's :class:`~audiobrief.voices.Cast`, and one
+    engine per (engine, voice) it uses, created once (creating checks that it can run; models load
+    only when something is synthesized).
+
+    With ``engines`` given (role -> engine; tests pass a fake engine), every language is spoken by
+    them, by role.
+    """
+
+    def __init__(self, settings: Settings, engine_name: str | None = None, *, jobs: int | None = None,
+                 engines: Mapping[str, TTSEngine] | None = None) -> None:
+        self.settings, self.engine_name, self.jobs = settings, engine_name, jobs
+        self.fixed = dict(engines) if engines is not None else None
+        self.engines: dict[str, TTSEngine] = dict(self.fixed or {})
+        self.casts: dict[str, Cast] = {}
+        self.fingerprints: dict[str, str] = _Fingerprints(self.engines)
+        """Engine name -> fingerprint, computed once per engine (cheap: no model loads)."""
+
+    def cast(self, language: str) -> Cast | None:
+        """The cast of ``language``, its engines created (None with fixed engines)."""
+        if self.fixed is not None:
+            return None
+        if language not in self.casts:
+            cast = cast_for(self.settings, language, self.engine_name)
+            if cast.notice:
+                log.warning("%s", cast.notice)
+            for key in cast.keys:
+                if voice_key(key) not in self.engines:
+                    self.engines[voice_key(key)] = create_engine(self.settings, *key, jobs=self.jobs)
+            self.casts[language] = cast
+        return self.casts[language]
+
+    def speakers(self, language: str) -> Callable[[Segment], tuple[str, str]]:
+        """``segment -> (engine name in this build, fingerprint)`` for a script in ``language``
+        (a segment in another language is cast in its own)."""
+        self.cast(language)  # now: a language nothing speaks fails before any template is rendered
+
+        def speaker(segment: Segment) -> tuple[str, str]:
+            cast = self.cast(segment.language or language)
+            if cast is None:
+                name = segment.role if segment.role in self.engines else "host"
+            else:
+                name = voice_key(cast.voice(segment))
+            return name, self.fingerprints[name]
+        return speaker
+
+    def knows(self, language: str | None) -> bool:
+        """Whether ``language``'s voices are already part of this build's inputs (see the fast path)."""
+        return self.fixed is not None or (language or self.settings.show.language) in self.casts
+
+
+class _Fingerprints(dict[str, str]):
+    """Fingerprints computed once per engine, as engines are added."""
+
+    def __init__(self, engines: Mapping[str, TTSEngine]) -> None:
+        super().__init__()
+        self.engines = engines
+
+    def __missing__(self, name: str) -> str:
+        value = self[name] = self.engines[name].fingerprint()
+        return value
+
+
+def make_engines(settings: Settings, engine_name: str | None = None, *, jobs: int | None = None,
+                 language: str | None = None) -> dict[str, TTSEngine]:
+    """The host's and the first narrative's engine for ``language`` (default: the show's), by role.
+
+    The same instance serves both roles when they share engine and voice. See
+    :mod:`audiobrief.voices` for how voices are chosen.
+    """
+    voicing = Voicing(settings, engine_name, jobs=jobs)
+    cast = voicing.cast(language or settings.show.language)
+    assert cast is not None
+    return {"host": voicing.engines[voice_key(cast.host)], "narrative": voicing.engines[voice_key(cast.narratives[0])]}
+
+
+def resolve_voice(settings: Settings, spec: str | None, engine_name: str | None = None,
+                  language: str | None = None) -> tuple[str, str | None]:
+    """The (engine, voice) a voice spec (``"hibari:heart"``, ``"joe"``, None: the host's) means under
+    ``--engine``, for ``language`` (default: the show's)."""
+    language = language or settings.show.language
+    if spec is None:
+        return cast_for(settings, language, engine_name).host
+    return resolve_spec(settings, spec, engine_name, language)
+
+
+def create_engine(settings: Settings, name: str, voice: str | None, *, jobs: int | None = None) -> TTSEngine:
+    """Engine ``name`` speaking ``voice``, with its ``[engine.<name>]`` options."""
+    options = settings.engine.options(name, voice)
+    # every core is onnxruntime's own default: set threads only to use fewer
+    if name == "piper" and jobs and jobs < len(os.sched_getaffinity(0)):
+        options["threads"] = jobs
+    return get_engine(name, voice=voice, **options)
