@@ -1,0 +1,282 @@
+"""Commands that make episodes: ``build`` (with its progress display) and ``watch``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..errors import AudiobriefError
+from .app import (
+    check_engine_name,
+    cli,
+    config_option,
+    date_option,
+    errors_to_exit_codes,
+    language_option,
+    segment_cache,
+    settings_from,
+    templates_option,
+)
+
+
+class _BuildDisplay:
+    """Progress of a build on stderr: a live bar on a terminal (rich), a few plain lines elsewhere."""
+
+    def __init__(self, quiet: bool) -> None:
+        import time
+
+        self.quiet = quiet
+        self.live = sys.stderr.isatty() and not quiet
+        self.progress: Any = None
+        self.task: Any = None
+        self.clock = time.monotonic
+        self.started = self.last = self.clock()
+        self.stage = "read and plan"
+        self.timings: dict[str, float] = {}
+
+    def _enter(self, stage: str) -> None:
+        # Wall time per stage for -v; speaking and mastering overlap, so "speak" is the wait for speech.
+        now = self.clock()
+        self.timings[self.stage] = self.timings.get(self.stage, 0.0) + now - self.last
+        self.stage, self.last = stage, now
+
+    def report_timings(self) -> None:
+        """With -v, one line of wall time per stage."""
+        self._enter("done")
+        if self.quiet or logging.getLogger().level > logging.INFO:
+            return
+        parts = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in self.timings.items() if name != "done")
+        click.echo(f"Timings: {parts}; total {self.clock() - self.started:.2f} s", err=True)
+
+    def __enter__(self) -> _BuildDisplay:
+        if self.live:
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
+            self.progress = Progress(
+                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("segments"),
+                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), TextColumn("{task.fields[counts]}"),
+                console=Console(stderr=True), transient=True,
+            )
+            self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+    def __call__(self, event: Any) -> None:
+        stage = {"planned": "speak", "mastering": "master", "publishing": "publish"}.get(event.stage)
+        if stage is not None:
+            self._enter(stage)
+        if self.quiet:
+            return
+        counts = f"{event.cached} cached, {event.synthesized} synthesized"
+        if event.stage == "planned":
+            if self.progress is not None:
+                self.task = self.progress.add_task("Speaking", total=event.total, completed=event.done, counts=counts)
+            else:
+                click.echo(f"Speaking {event.total} segment(s), {event.cached} from the cache", err=True)
+        elif event.stage == "segment" and self.progress is not None and self.task is not None:
+            self.progress.update(self.task, completed=event.done, total=event.total, counts=counts)
+        elif event.stage == "mastering":
+            self._say(f"Mastering and encoding {event.brief_id}")
+        elif event.stage == "episode" and event.detail == "unchanged":
+            self._say(f"Unchanged: {event.brief_id} (nothing to synthesize or encode)")
+
+    def _say(self, line: str) -> None:
+        # above the live bar when there is one, so the bar is not torn
+        if self.progress is not None:
+            self.progress.console.print(line)
+        else:
+            click.echo(line, err=True)
+
+
+@cli.command()
+@click.argument("briefs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", default="output", show_default=True, type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="Output folder; earlier episodes in it stay in the feed.")
+@click.option("--engine", "engine", callback=check_engine_name, metavar="NAME",
+              help="TTS engine: piper (default, offline), hibari (offline), espeak, gtts (online).")
+@click.option("--base-url", "base_url", metavar="URL",
+              help="Public URL of the output folder, for enclosure links. Recorded by the first build and "
+                   "reused after (default http://127.0.0.1:8000/); a different one is refused, see --move-to.")
+@click.option("--move-to", "move_to", metavar="URL",
+              help="Move a published show to a new base URL on purpose (the feed announces the new address).")
+@click.option("--no-wait", is_flag=True, help="Fail at once if another build is changing --out (default: wait for it).")
+@click.option("--max-minutes", type=click.FloatRange(min=0, min_open=True), metavar="N",
+              help="Refuse an episode whose estimated length passes N minutes (default: [limits] max_minutes, 120).")
+@click.option("--keep", type=click.IntRange(min=1), metavar="N",
+              help="Keep only the newest N episodes in the feed; older ones and their files are deleted.")
+@click.option("--digest", "digest", is_flag=True,
+              help="Make ONE episode reading every brief in turn (a daily digest) instead of one per brief.")
+@click.option("--title", "title", default="Daily briefing", show_default=True, metavar="TEXT",
+              help="The digest's title (with --digest).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), metavar="N",
+              help="Cores to synthesize on (default: all available).")
+@click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="Segment cache folder (default: [cache] dir, else the user's cache folder).")
+@click.option("--no-cache", is_flag=True, help="Synthesize every segment; read and write no cache.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout (for scripts); no progress.")
+@config_option
+@templates_option
+@language_option
+@date_option
+@errors_to_exit_codes
+def build(briefs: tuple[Path, ...], out_dir: Path, engine: str | None, base_url: str | None, move_to: str | None,
+          no_wait: bool, max_minutes: float | None, keep: int | None, digest: bool, title: str, jobs: int | None,
+          cache_dir: Path | None, no_cache: bool, as_json: bool, config: Path | None, templates: Path | None,
+          language: str | None, date: dt.datetime | None) -> None:
+    """Build an episode from each BRIEF and update the feed in --out.
+
+    A BRIEF is a .txt/.md page rendering, a .json or .yaml brief, or a folder of them.
+    Unchanged episodes are kept as they are (same bytes, same URL); speech comes from the segment
+    cache where it can, so an edit re-synthesizes only what changed.
+
+    Writes the audio, transcripts and chapters, then episodes.json, feed.json (JSON Feed),
+    alexa.json (Alexa flash briefing), index.html, and last feed.xml.
+
+    \b
+    Examples:
+      audiobrief build examples/seed-brief.txt --out output
+      audiobrief build briefs/ --out output --jobs 2
+      audiobrief build --digest briefs/*.txt --title "Morning briefing" --out output
+      audiobrief build briefs/noticias.json --language es --out output-es
+    """
+    from dataclasses import replace
+
+    from ..pipeline import build as run_build
+    from ..timefmt import hms
+
+    settings = settings_from(config, base_url)
+    if max_minutes is not None:
+        settings = replace(settings, limits=replace(settings.limits, max_minutes=max_minutes))
+    quiet = logging.getLogger().level >= logging.ERROR
+    with _BuildDisplay(quiet or as_json) as display:
+        result = run_build(briefs, out_dir, settings, engine_name=engine, templates_dir=templates or settings.templates_dir,
+                           published=date, keep=keep, progress=display, cache=segment_cache(settings, cache_dir, no_cache),
+                           jobs=jobs, digest_title=title if digest else None, move_to=move_to, wait=not no_wait,
+                           language=language)
+    display.report_timings()
+    if as_json:
+        from ..store import episode_to_json
+        from ..voices import voice_key
+
+        click.echo(json.dumps({
+            "out_dir": str(result.out_dir), "feed": str(result.feed_path), "feed_url": result.feed_url,
+            "feed_episodes": result.feed_episode_count, "unchanged": list(result.unchanged),
+            "segments": {"synthesized": result.segments_synthesized, "cached": result.segments_cached},
+            "voices": {cast.language: {"host": voice_key(cast.host), "narratives": [voice_key(k) for k in cast.narratives],
+                                       "labels": {label: voice_key(k) for label, k in cast.labels}}
+                       for cast in result.casts},
+            "episodes": [episode_to_json(e) for e in result.episodes]}, ensure_ascii=False, indent=2))
+        return
+    if quiet:
+        return
+    for episode in result.episodes:
+        lufs = f", {episode.integrated_lufs:.1f} LUFS" if episode.integrated_lufs is not None else ""
+        state = " (unchanged)" if episode.brief_id in result.unchanged else ""
+        click.echo(f"Episode: {result.out_dir / episode.audio_file} ({hms(episode.duration_ms)}, "
+                   f"{len(episode.chapters)} chapters{lufs}){state}")
+    if result.segments_cached or result.segments_synthesized:
+        click.echo(f"Speech:  {result.segments_synthesized} segment(s) synthesized, "
+                   f"{result.segments_cached} from the cache")
+    click.echo(f"Feed:    {result.feed_path} ({result.feed_episode_count} episode(s)) -> {result.feed_url}")
+    click.echo(f"Site:    {result.out_dir / 'index.html'}   Serve it: audiobrief serve {result.out_dir}")
+
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--out", "out_dir", default="output", show_default=True, type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="Output folder.")
+@click.option("--engine", "engine", callback=check_engine_name, metavar="NAME", help="TTS engine (default: the configuration's).")
+@click.option("--base-url", "base_url", metavar="URL", help="Public URL of the output folder (as for build).")
+@click.option("--keep", type=click.IntRange(min=1), metavar="N", help="Keep only the newest N episodes.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), metavar="N", help="Cores to synthesize on.")
+@click.option("--debounce", "debounce_ms", default=1600, show_default=True, type=click.IntRange(min=50), metavar="MS",
+              help="Wait this long after the last change before building.")
+@config_option
+@templates_option
+@language_option
+@errors_to_exit_codes
+def watch(folder: Path, out_dir: Path, engine: str | None, base_url: str | None, keep: int | None, jobs: int | None,
+          debounce_ms: int, config: Path | None, templates: Path | None, language: str | None) -> None:
+    """Build FOLDER's briefs, then rebuild whenever a brief is added or changed; Ctrl-C stops.
+
+    Each brief is built on its own, so one that fails is reported in one line and the others
+    still publish; unchanged briefs cost nothing (see build). A removed brief's episode stays in
+    the feed (withdraw it with `audiobrief remove`).
+
+    \b
+    Examples:
+      audiobrief watch briefs/ --out output
+      audiobrief watch briefs/ --out /srv/show --base-url https://pod.example.org/show/
+    """
+    import time
+
+    import watchfiles
+
+    from ..brief import PARSERS
+    from ..inputs import brief_paths
+    from ..pipeline import build as run_build
+
+    settings = settings_from(config, base_url)
+    quiet = logging.getLogger().level >= logging.ERROR
+
+    def say(line: str) -> None:
+        if not quiet:
+            click.echo(f"{time.strftime('%H:%M:%S')} {line}")
+
+    def is_brief(path: Path) -> bool:
+        return path.suffix.lower() in PARSERS and not path.name.startswith(".")
+
+    def build_each(paths: list[Path]) -> None:
+        for path in paths:
+            started = time.monotonic()
+            try:
+                result = run_build([path], out_dir, settings, engine_name=engine, keep=keep, language=language,
+                                   templates_dir=templates or settings.templates_dir,
+                                   cache=segment_cache(settings, None, False), jobs=jobs)
+            except AudiobriefError as exc:
+                click.echo(f"{time.strftime('%H:%M:%S')} Error: {exc}", err=True)  # the watch goes on
+                continue
+            state = "unchanged" if result.unchanged else "built"
+            say(f"{path.name}: {state} in {time.monotonic() - started:.1f} s; the feed has "
+                f"{result.feed_episode_count} episode(s)")
+
+    def snapshot() -> dict[Path, tuple[int, int]]:
+        return {p: (p.stat().st_mtime_ns, p.stat().st_size) for p in folder.iterdir() if p.is_file() and is_brief(p)}
+
+    try:
+        seen = snapshot()
+        build_each(brief_paths([folder]) if seen else [])
+        watching = False
+        for changes in watchfiles.watch(folder, debounce=debounce_ms, step=50, recursive=False, raise_interrupt=True,
+                                        yield_on_timeout=True, rust_timeout=500):
+            if not watching:
+                # The watcher runs from here on: catch what changed while the first build ran.
+                watching = True
+                now = snapshot()
+                build_each(sorted(p for p, stamp in now.items() if seen.get(p) != stamp))
+                say(f"watching {folder} (Ctrl-C stops)")
+            changed = sorted({Path(p) for kind, p in changes if kind != watchfiles.Change.deleted})
+            removed = sorted({Path(p).name for kind, p in changes if kind == watchfiles.Change.deleted})
+            if removed:
+                say(f"removed {', '.join(removed)}: its episode stays in the feed (audiobrief remove withdraws it)")
+            build_each([p for p in changed if p.is_file() and is_brief(p)])
+    except KeyboardInterrupt:
+        say("stopped")

@@ -1,0 +1,247 @@
+"""Commands for setting up and auditioning a show: ``init``, ``script``, ``say``, ``engines``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from ..errors import AudiobriefError
+from .app import (
+    check_engine_name,
+    check_language,
+    cli,
+    config_option,
+    date_option,
+    errors_to_exit_codes,
+    language_option,
+    settings_from,
+    templates_option,
+)
+
+
+@cli.command()
+@click.argument("folder", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--title", help="The show's title.")
+@click.option("--author", help="Who makes it (also the owner's name).")
+@click.option("--language", help="ISO 639 code of the show's language (en, es, ...).")
+@click.option("--base-url", "base_url", metavar="URL", help="Where the built folder will be served.")
+@errors_to_exit_codes
+def init(folder: Path, title: str | None, author: str | None, language: str | None, base_url: str | None) -> None:
+    """Set up a show in FOLDER: a commented audiobrief.toml, briefs/ with an example, templates/<language>/.
+
+    Asks for the title, author, language and base URL on a terminal (flags answer without asking);
+    never overwrites a file that exists.
+
+    \b
+    Examples:
+      audiobrief init my-show --title "Morning Briefing" --author "Newsroom"
+      cd my-show && audiobrief build briefs/ --out output
+    """
+    from importlib import resources
+
+    from ..config import DEFAULT_BASE_URL
+    from ..standards import LANGUAGE_CODE
+
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    existing = folder / "audiobrief.toml"
+    if existing.is_file():
+        # Running init again completes the show as it is: no questions, its own language.
+        from ..config import load_settings
+
+        current = load_settings(existing)
+        interactive = False
+        language = language or current.show.language
+        title, author = title or current.show.title, author or current.show.author
+    answers = {
+        "title": title or (click.prompt("Show title", default="Morning Briefing") if interactive else "Morning Briefing"),
+        "author": author or (click.prompt("Author", default="Newsroom") if interactive else "Newsroom"),
+        "language": language or (click.prompt("Language (ISO 639)", default="en") if interactive else "en"),
+        "base_url": base_url or (click.prompt("Public URL of the built folder", default=DEFAULT_BASE_URL)
+                                 if interactive else DEFAULT_BASE_URL),
+    }
+    if not LANGUAGE_CODE.match(answers["language"]):
+        raise click.BadParameter(f"{answers['language']!r}: use an ISO 639 code such as en or es", param_hint="--language")
+    if not answers["base_url"].startswith(("http://", "https://")):
+        raise click.BadParameter(f"{answers['base_url']!r}: expected an http:// or https:// URL", param_hint="--base-url")
+    values = {k: json.dumps(v, ensure_ascii=False)[1:-1] for k, v in answers.items()}
+    values["description"] = json.dumps(f"{answers['title']}: the news, read aloud.", ensure_ascii=False)[1:-1]
+    from ..languages import primary, shipped_languages
+
+    scaffold = resources.files("audiobrief").joinpath("scaffold")
+    code = primary(answers["language"])
+    # The show's language's templates; a language we ship none for starts from English ones to translate.
+    source = code if code in shipped_languages() else "en"
+    templates = resources.files("audiobrief").joinpath("templates", "script", source)
+    files = {
+        Path("audiobrief.toml"): scaffold.joinpath("audiobrief.toml.in").read_text(encoding="utf-8").format(**values),
+        Path("briefs", "example-brief.txt"): scaffold.joinpath("seed-brief.txt").read_text(encoding="utf-8"),
+        **{Path("templates", code, t.name): t.read_text(encoding="utf-8")
+           for t in sorted(templates.iterdir(), key=lambda t: t.name) if t.name.endswith((".j2", ".toml"))},
+    }
+    made = kept = 0
+    for relative, content in files.items():
+        path = folder / relative
+        if path.exists():
+            kept += 1
+            click.echo(f"kept     {path} (exists)")
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("x", encoding="utf-8") as handle:  # "x": never overwrite, even in a race
+            handle.write(content)
+        made += 1
+        click.echo(f"created  {path}")
+    if source != code:
+        click.echo(f"note: audiobrief has no {code} templates yet; translate the English ones in "
+                   f"{folder / 'templates' / code} (README: \"Adding a language\")")
+    click.echo(f"{made} file(s) created, {kept} kept. Next:\n"
+               f"  cd {folder}\n"
+               "  audiobrief say \"Good morning, this is the news.\"     # hear the voice\n"
+               "  audiobrief build briefs/ --out output\n"
+               "  audiobrief serve output")
+
+
+
+@cli.command()
+@click.argument("brief", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text: the spoken script; json: the parsed brief and the segments.")
+@config_option
+@templates_option
+@language_option
+@date_option
+@errors_to_exit_codes
+def script(brief: Path, fmt: str, config: Path | None, templates: Path | None, language: str | None,
+           date: dt.datetime | None) -> None:
+    """Print the spoken script of BRIEF, segment by segment, without synthesizing.
+
+    \b
+    Examples:
+      audiobrief script examples/seed-brief.txt
+      audiobrief script briefs/today.json --format json --templates templates
+      audiobrief script briefs/noticias.txt --language es
+    """
+    from ..brief import load_brief
+    from ..pipeline import script_for
+
+    settings = settings_from(config)
+    parsed = load_brief(brief, language=settings.show.language, force_language=language)
+    when = date or parsed.published or dt.datetime.now(dt.UTC)
+    result = script_for(parsed, settings, published=when, templates_dir=templates or settings.templates_dir)
+    if fmt == "json":
+        click.echo(json.dumps({"brief": asdict(parsed), "segments": [asdict(s) for s in result.segments]},
+                              indent=2, ensure_ascii=False, default=str))
+        return
+    for segment in result.segments:
+        click.echo(f"[{segment.id}] ({segment.role}; chapter: {segment.chapter_title})")
+        click.echo(segment.text)
+        click.echo()
+    click.echo(f"-- {result.word_count} words, about {result.word_count / 160:.1f} minutes at 160 words a minute")
+
+
+@cli.command()
+@click.argument("text", nargs=-1, required=True)
+@click.option("--voice", "voice", metavar="[ENGINE:]VOICE",
+              help="The voice to audition, e.g. hibari:heart or piper:joe (default: the host's).")
+@click.option("--engine", "engine", callback=check_engine_name, metavar="NAME", help="The engine, when --voice does not name it.")
+@click.option("-o", "--out", "out", default="say.wav", show_default=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The WAV file to write.")
+@click.option("--language", "language", callback=check_language, metavar="CODE",
+              help="The language of TEXT (default: [show] language): picks the normalization and the voice.")
+@click.option("--show-text", is_flag=True, help="Print the text as it will be spoken (after normalization) on stdout.")
+@config_option
+@errors_to_exit_codes
+def say(text: tuple[str, ...], voice: str | None, engine: str | None, out: Path, language: str | None,
+        show_text: bool, config: Path | None) -> None:
+    """Say TEXT with a voice, as a build would (text made speakable first), into a WAV file.
+
+    TEXT "-" reads standard input. Use it to audition voices and check a pronunciation.
+
+    \b
+    Examples:
+      audiobrief say "Kim Jong Un met Putin in Pyongyang on Sept. 13." --voice hibari:heart
+      audiobrief say "A 35.5 million dollar plan" --voice piper:joe -o plan.wav
+      audiobrief say "El 3 de octubre, 1.500 personas." --language es --show-text
+    """
+    import wave
+
+    from ..speakable import speakable
+    from ..speech import check_speech
+    from ..voices import create_engine, resolve_voice
+
+    settings = settings_from(config)
+    language = language or settings.show.language
+    written = sys.stdin.read() if text == ("-",) else " ".join(text)
+    spoken = speakable(written, dict(settings.pronunciations), language)
+    if not spoken.strip():
+        raise click.BadParameter("nothing to say after cleaning the text", param_hint="TEXT")
+    if show_text:
+        click.echo(spoken)
+    tts = create_engine(settings, *resolve_voice(settings, voice, engine, language))
+    chunks = list(tts.synthesize(spoken))
+    rate = chunks[0].sample_rate_hz if chunks else 22_050
+    pcm = b"".join(c.pcm for c in chunks)
+    check_speech("say", spoken, pcm, rate)
+    try:
+        with open(out, "wb") as raw, wave.open(raw, "wb") as handle:
+            handle.setnchannels(1)
+            handle.setsampwidth(2)
+            handle.setframerate(rate)
+            handle.writeframes(pcm)
+    except OSError as exc:
+        raise click.ClickException(f"{out}: cannot write the WAV file ({exc.strerror or exc}); choose another -o") from exc
+    if logging.getLogger().level < logging.ERROR:
+        if not show_text:
+            click.echo(f"Said: {spoken}", err=True)
+        click.echo(f"{out} ({len(pcm) / 2 / rate:.1f} s, {tts.fingerprint()})", err=show_text)
+
+
+@cli.command()
+@click.option("--online", is_flag=True, help="Also contact online services (gTTS) to see whether they answer.")
+@click.option("--language", "language", callback=check_language, metavar="CODE",
+              help="Say which voice of each engine speaks this language, and who a build would cast.")
+@config_option
+@errors_to_exit_codes
+def engines(online: bool, language: str | None, config: Path | None) -> None:
+    """List the TTS engines, their voices, and whether each can run here (offline unless --online).
+
+    \b
+    Examples:
+      audiobrief engines
+      audiobrief engines --language es
+      audiobrief engines --online
+    """
+    from ..tts import engine_statuses
+
+    for status in engine_statuses(online=online, language=language):
+        mark = "ok " if status.available else "-- "
+        click.echo(f"{mark}{status.name:<7} {status.description}")
+        if status.available:
+            voices = ", ".join(status.voices[:12]) + (" ..." if len(status.voices) > 12 else "")
+            click.echo(f"        voices: {voices}")
+            if status.languages:
+                shown = ", ".join(status.languages[:12]) + (" ..." if len(status.languages) > 12 else "")
+                click.echo(f"        languages: {len(status.languages)} ({shown})" if len(status.languages) > 1
+                           else f"        languages: {shown}")
+            if status.detail != "ready":
+                click.echo(f"        {status.detail}")
+            if language:
+                click.echo(f"        {language}: " + (f"voice {status.language_voice}" if status.language_voice
+                                                     else "no voice for this language"))
+        else:
+            click.echo(f"        {status.detail}")
+    if language:
+        from ..voices import cast_for, voice_key
+
+        try:
+            cast = cast_for(settings_from(config), language)
+        except AudiobriefError as exc:
+            click.echo(f"A build in {language}: {exc}")
+            return
+        narrators = ", ".join(voice_key(k) for k in cast.narratives)
+        click.echo(f"A build in {language}: host {voice_key(cast.host)}; narratives {narrators}")
