@@ -408,3 +408,24 @@ def test_a_digest_reads_each_story_in_its_own_language_and_voice(tmp_path: Path)
     window = samples[int((middle - 0.5) * rate):int((middle + 0.5) * rate)]
     peak_hz = float(np.argmax(np.abs(np.fft.rfft(window * np.hanning(len(window))))) * rate / len(window))
     assert abs(peak_hz - FakeEngine("ancla").frequency_hz) < 3  # the Spanish story in the Spanish voice
+
+
+def test_an_episode_in_another_language_is_marked_in_the_json_feed_and_on_the_page(tmp_path: Path) -> None:
+    config = tmp_path / "audiobrief.toml"
+    config.write_text('[voices.languages.es]\nhost = "fake:ancla"\n', encoding="utf-8")
+    spanish = tmp_path / "puertos.json"
+    spanish.write_text(json.dumps({"title": "Puertos", "language": "es", "facts": ["La Comisión aprobó un fondo."]}),
+                       encoding="utf-8")
+    out = tmp_path / "o"
+    for brief in (DATA / "briefs" / "facts-only.txt", spanish):
+        result = CliRunner().invoke(cli, ["build", str(brief), "--out", str(out), "--config", str(config),
+                                          "--engine", "fake", "--no-cache"])
+        assert result.exit_code == 0, result.output
+    import jsonschema
+
+    doc = json.loads((out / "feed.json").read_text(encoding="utf-8"))
+    jsonschema.validate(doc, json.loads((DATA / "schemas" / "jsonfeed-1.1.schema.json").read_text(encoding="utf-8")))
+    items = {i["title"]: i for i in doc["items"]}
+    assert items["Puertos"]["language"] == "es" and "language" not in next(i for t, i in items.items() if t != "Puertos")
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert '<article id="puertos" lang="es">' in page and '<html lang="en">' in page

@@ -45,6 +45,7 @@ def build_json_feed(show: Show, episodes: Sequence[Episode], base_url: str, *, i
                     "duration_in_seconds": round(e.duration_ms / 1000),
                     "title": e.title,
                 }],
+                **({"language": e.language} if e.language and e.language != show.language else {}),
             }
             for e in newest_first(episodes)
         ],
