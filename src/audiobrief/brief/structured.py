@@ -1,0 +1,158 @@
+"""The structured forms: JSON and YAML briefs, checked against ``schemas/brief.schema.json``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import BriefError
+from ..models import Brief, Fact, Narrative, Source
+from .helpers import _clean, slugify
+
+if TYPE_CHECKING:
+    pass
+
+log = logging.getLogger("audiobrief.brief")
+
+
+# --- JSON -------------------------------------------------------------------------------------------
+
+
+def parse_json_brief(text: str, *, path: str | None = None, brief_id: str | None = None, language: str = "en") -> Brief:
+    """Parse the JSON form of a brief (schema: ``audiobrief/schemas/brief.schema.json``).
+
+    :raises BriefError: naming the line (for bad JSON) or the field (for a wrong shape).
+    """
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BriefError(f"not valid JSON: {exc.msg} (column {exc.colno})", path=path, line=exc.lineno) from exc
+    return brief_from_mapping(data, path=path, brief_id=brief_id, language=language)
+
+
+def parse_yaml_brief(text: str, *, path: str | None = None, brief_id: str | None = None, language: str = "en") -> Brief:
+    """Parse a YAML brief: the same fields as the JSON form.
+
+    :raises BriefError: naming the line (for bad YAML) or the field (for a wrong shape).
+    """
+    import yaml
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise BriefError(f"not valid YAML: {getattr(exc, 'problem', None) or exc}", path=path, line=line) from exc
+    if isinstance(data, dict) and isinstance(data.get("published"), dt.datetime | dt.date):
+        data["published"] = data["published"].isoformat()
+    return brief_from_mapping(data, path=path, brief_id=brief_id, language=language)
+
+
+@functools.cache
+def _validator() -> Any:
+    from importlib import resources
+
+    import jsonschema
+
+    schema = json.loads(resources.files("audiobrief").joinpath("schemas/brief.schema.json").read_text("utf-8"))
+    return jsonschema.Draft202012Validator(schema)
+
+
+_JSON_TYPES = {"string": "a string", "integer": "a whole number", "array": "a list", "object": "an object"}
+
+
+def _where(error: Any) -> str:
+    parts = ""
+    for part in error.absolute_path:
+        parts += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return parts.lstrip(".")
+
+
+def validate_brief_data(data: Any, *, path: str | None = None) -> None:
+    """Check decoded JSON or YAML against ``schemas/brief.schema.json``, the one definition of a brief.
+
+    :raises BriefError: naming the first field that breaks the schema, and what it must be.
+    """
+    import jsonschema
+
+    if not isinstance(data, dict):
+        raise BriefError("the top level must be an object with 'title', 'facts', 'narratives'", path=path)
+    error = jsonschema.exceptions.best_match(_validator().iter_errors(data))
+    if error is None:
+        ignored = sorted(set(data) - set(_validator().schema["properties"]))
+        if ignored:
+            log.warning("%s: ignoring field(s) a brief does not have: %s", path or "<brief>", ", ".join(ignored))
+        return
+    where = _where(error)
+    if error.validator == "required":
+        missing = next(name for name in error.validator_value if name not in error.instance)
+        name = f"{where}.{missing}" if where else missing
+        raise BriefError(f"field '{name}' is missing; add it", path=path)
+    if error.validator == "anyOf" and not where:
+        raise BriefError("has no 'facts' and no 'narratives'; add at least one of them", path=path)
+    if error.validator == "type":
+        wanted = error.validator_value if isinstance(error.validator_value, str) else error.validator_value[0]
+        raise BriefError(f"field '{where}' must be {_JSON_TYPES.get(wanted, wanted)}, not "
+                         f"{type(error.instance).__name__}", path=path)
+    if error.validator == "minLength":
+        raise BriefError(f"field '{where}' is empty; give its text, or leave the field out", path=path)
+    if error.validator == "additionalProperties":
+        known = ", ".join(error.schema.get("properties", {}))
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        raise BriefError(f"field '{where}' has unknown key(s) {', '.join(extra)}; known: {known}", path=path)
+    if error.validator == "pattern" and where == "language":
+        raise BriefError(f"field 'language' is {error.instance!r}; give an ISO 639 code such as \"en\", \"es\" or "
+                         "\"pt-BR\"", path=path)
+    if error.validator == "oneOf" and where.startswith("facts["):
+        raise BriefError(f"field '{where}' must be a string or an object with 'text' (and 'sources')", path=path)
+    raise BriefError(f"field '{where or 'top level'}': {error.message}", path=path)
+
+
+def brief_from_mapping(data: Any, *, path: str | None = None, brief_id: str | None = None, language: str = "en") -> Brief:
+    """Build a brief from the structured form (decoded JSON or YAML), checked against its JSON Schema.
+
+    ``language`` is the brief's when it declares none.
+
+    :raises BriefError: naming the field that is missing or of the wrong type.
+    """
+    validate_brief_data(data, path=path)
+    title = _clean(data["title"])
+    if not title:
+        raise BriefError("field 'title' is empty; give the headline", path=path)
+    sources = tuple(Source(number=raw["number"], outlet=_clean(raw["outlet"]), url=raw.get("url"))
+                    for raw in data.get("sources") or [])
+    facts = []
+    for raw in data.get("facts") or []:
+        if isinstance(raw, str):
+            facts.append(Fact(_clean(raw), ()))
+        else:
+            facts.append(Fact(_clean(raw["text"]), tuple(raw.get("sources") or ())))
+    narratives = [Narrative(label=_clean(raw["label"]), text=_clean(raw["text"]), outlet=raw.get("outlet"))
+                  for raw in data.get("narratives") or []]
+    published = None
+    raw_published = data.get("published")
+    if raw_published:
+        try:
+            published = dt.datetime.fromisoformat(raw_published.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise BriefError(
+                f"field 'published' is not an ISO 8601 date ('{raw_published}'); use e.g. 2024-05-31T06:00:00Z",
+                path=path,
+            ) from exc
+        if published.tzinfo is None:
+            published = published.replace(tzinfo=dt.UTC)
+    return Brief(
+        id=data.get("id") or brief_id or slugify(Path(path).stem if path else title),
+        title=title,
+        summary=_clean(data.get("summary") or ""),
+        facts=tuple(facts),
+        narratives=tuple(narratives),
+        sources=tuple(sources),
+        published=published,
+        language=data.get("language") or language,
+        path=path,
+    )
