@@ -345,6 +345,7 @@ def test_progress_on_a_terminal_has_colour_unless_no_color(tmp_path: Path) -> No
     assert colour.search(_tty_build(tmp_path, {}))  # the live bar is coloured on a terminal
     plain = _tty_build(tmp_path, {"NO_COLOR": "1"})
     assert b"Speaking" in plain and not colour.search(plain)
+    assert b"segments" in plain and b"episodes 0/1" in plain and b"ETA" in plain  # segments, episodes, estimate
 
 
 def test_the_scaffolded_config_names_every_key_of_the_schema() -> None:

@@ -62,9 +62,9 @@ log = logging.getLogger(__name__)
 class ProgressEvent:
     """Where a build is.
 
-    ``stage`` is ``planned`` (``total`` segments to speak, ``done`` of them cached), ``segment``
-    (one more segment ready), ``mastering``, ``episode`` (one episode done; ``detail`` says
-    ``built`` or ``unchanged``) or ``publishing``.
+    ``stage`` is ``planned`` (``total`` segments to speak, ``done`` of them cached, ``episodes``
+    to make), ``segment`` (one more segment ready), ``mastering``, ``episode`` (one episode done;
+    ``detail`` says ``built`` or ``unchanged``) or ``publishing``.
     """
 
     stage: str
@@ -74,6 +74,7 @@ class ProgressEvent:
     detail: str = ""
     cached: int = 0
     synthesized: int = 0
+    episodes: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -439,7 +440,8 @@ def _build_locked(files: list[Path], out: Path, settings: Settings, voicing: Voi
                             jobs=jobs, progress=relay)
         try:
             renderer.submit([(s.key, s.segment.id, s.speaker, s.sentences) for p in todo for s in p.segments])
-            notify(ProgressEvent("planned", total=renderer.total, done=renderer.cached, cached=renderer.cached))
+            notify(ProgressEvent("planned", total=renderer.total, done=renderer.cached, cached=renderer.cached,
+                                 episodes=len(todo)))
             with tempfile.TemporaryDirectory(prefix=".build-", dir=out) as tmp_name:
                 tmp = Path(tmp_name)
                 from functools import cache as once

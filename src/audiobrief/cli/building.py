@@ -39,6 +39,7 @@ class _BuildDisplay:
         self.started = self.last = self.clock()
         self.stage = "read and plan"
         self.timings: dict[str, float] = {}
+        self.episodes_done = self.episodes_total = 0
 
     def _enter(self, stage: str) -> None:
         # Wall time per stage for -v; speaking and mastering overlap, so "speak" is the wait for speech.
@@ -68,7 +69,8 @@ class _BuildDisplay:
 
             self.progress = Progress(
                 TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("segments"),
-                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), TextColumn("{task.fields[counts]}"),
+                TextColumn("{task.fields[episodes]}"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                TextColumn("{task.fields[counts]}"),
                 console=Console(stderr=True), transient=True,
             )
             self.progress.start()
@@ -86,16 +88,26 @@ class _BuildDisplay:
             return
         counts = f"{event.cached} cached, {event.synthesized} synthesized"
         if event.stage == "planned":
+            self.episodes_total = event.episodes
             if self.progress is not None:
-                self.task = self.progress.add_task("Speaking", total=event.total, completed=event.done, counts=counts)
+                self.task = self.progress.add_task("Speaking", total=event.total, completed=event.done, counts=counts,
+                                                   episodes=self._episodes())
             else:
-                click.echo(f"Speaking {event.total} segment(s), {event.cached} from the cache", err=True)
+                click.echo(f"Speaking {event.total} segment(s) for {event.episodes} episode(s), {event.cached} from "
+                           "the cache", err=True)
         elif event.stage == "segment" and self.progress is not None and self.task is not None:
             self.progress.update(self.task, completed=event.done, total=event.total, counts=counts)
+        elif event.stage == "episode" and event.detail == "built":
+            self.episodes_done += 1
+            if self.progress is not None and self.task is not None:
+                self.progress.update(self.task, episodes=self._episodes())
         elif event.stage == "mastering":
-            self._say(f"Mastering and encoding {event.brief_id}")
+            self._say(f"Mastering and encoding {event.brief_id} ({self.episodes_done + 1}/{self.episodes_total})")
         elif event.stage == "episode" and event.detail == "unchanged":
             self._say(f"Unchanged: {event.brief_id} (nothing to synthesize or encode)")
+
+    def _episodes(self) -> str:
+        return f"episodes {self.episodes_done}/{self.episodes_total}"
 
     def _say(self, line: str) -> None:
         # above the live bar when there is one, so the bar is not torn
