@@ -430,3 +430,18 @@ def test_an_episode_in_another_language_is_marked_in_the_json_feed_and_on_the_pa
     assert items["Puertos"]["language"] == "es" and "language" not in next(i for t, i in items.items() if t != "Puertos")
     page = (out / "index.html").read_text(encoding="utf-8")
     assert '<article id="puertos" lang="es">' in page and '<html lang="en">' in page
+
+
+def test_quiet_commands_print_nothing_but_errors(tmp_path: Path) -> None:
+    made = CliRunner(mix_stderr=False).invoke(cli, ["-q", "init", str(tmp_path / "show")])
+    assert made.exit_code == 0 and made.stdout == "" and made.stderr == ""
+    assert (tmp_path / "show" / "audiobrief.toml").is_file()
+    out = tmp_path / "o"
+    assert CliRunner().invoke(cli, ["-q", "build", str(DATA / "briefs" / "facts-only.txt"), "--out", str(out),
+                                    "--engine", "fake", "--no-cache"]).output == ""
+    for args in (["publish", str(out), str(tmp_path / "site")], ["remove", "facts-only", "--out", str(out)],
+                 ["cache", "prune", "--cache", str(tmp_path / "cache")]):
+        result = CliRunner(mix_stderr=False).invoke(cli, ["-q", *args])
+        assert result.exit_code == 0 and result.stdout == "" and result.stderr == "", (args, result.output)
+    failed = CliRunner(mix_stderr=False).invoke(cli, ["-q", "remove", "nope", "--out", str(out)])
+    assert failed.exit_code == 1 and "Error" in failed.stderr  # errors still speak

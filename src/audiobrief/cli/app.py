@@ -142,6 +142,17 @@ def cli(verbose: int, quiet: bool) -> None:
     logging.getLogger().setLevel(level)  # also when logging was configured before (tests, embedding)
 
 
+def quiet() -> bool:
+    """Whether ``-q`` asked for nothing but errors."""
+    return logging.getLogger().level >= logging.ERROR
+
+
+def status(line: str) -> None:
+    """A line that reports what a command did (not its result): silent under ``-q``."""
+    if not quiet():
+        click.echo(line)
+
+
 def parse_age(value: str) -> float:
     """``30d``, ``12h``, ``90m``, ``45s`` (or plain seconds) in seconds."""
     import re

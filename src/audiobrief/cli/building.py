@@ -19,6 +19,7 @@ from .app import (
     date_option,
     errors_to_exit_codes,
     language_option,
+    quiet,
     segment_cache,
     settings_from,
     templates_option,
@@ -176,8 +177,7 @@ def build(briefs: tuple[Path, ...], out_dir: Path, engine: str | None, base_url:
     settings = settings_from(config, base_url)
     if max_minutes is not None:
         settings = replace(settings, limits=replace(settings.limits, max_minutes=max_minutes))
-    quiet = logging.getLogger().level >= logging.ERROR
-    with _BuildDisplay(quiet or as_json) as display:
+    with _BuildDisplay(quiet() or as_json) as display:
         result = run_build(briefs, out_dir, settings, engine_name=engine, templates_dir=templates or settings.templates_dir,
                            published=date, keep=keep, progress=display, cache=segment_cache(settings, cache_dir, no_cache),
                            jobs=jobs, digest_title=title if digest else None, move_to=move_to, wait=not no_wait,
@@ -196,7 +196,7 @@ def build(briefs: tuple[Path, ...], out_dir: Path, engine: str | None, base_url:
                        for cast in result.casts},
             "episodes": [episode_to_json(e) for e in result.episodes]}, ensure_ascii=False, indent=2))
         return
-    if quiet:
+    if quiet():
         return
     for episode in result.episodes:
         lufs = f", {episode.integrated_lufs:.1f} LUFS" if episode.integrated_lufs is not None else ""
@@ -247,10 +247,8 @@ def watch(folder: Path, out_dir: Path, engine: str | None, base_url: str | None,
     from ..pipeline import build as run_build
 
     settings = settings_from(config, base_url)
-    quiet = logging.getLogger().level >= logging.ERROR
-
     def say(line: str) -> None:
-        if not quiet:
+        if not quiet():
             click.echo(f"{time.strftime('%H:%M:%S')} {line}")
 
     def is_brief(path: Path) -> bool:

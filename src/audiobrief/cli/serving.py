@@ -15,7 +15,9 @@ from .app import (
     parse_age,
     segment_cache,
     settings_from,
+    status,
 )
+from .app import quiet as is_quiet  # serve has its own --quiet (no access log)
 
 
 @cli.group()
@@ -70,7 +72,7 @@ def cache_prune(older_than: str | None, cache_dir: Path | None, config: Path | N
     age = parse_age(older_than) if older_than is not None else None
     store = segment_cache(settings_from(config), cache_dir, False, create=False)
     removed, freed = store.prune(age)
-    click.echo(f"Removed {removed} segment(s), {freed / 1e6:.1f} MB, from {store.root}")
+    status(f"Removed {removed} segment(s), {freed / 1e6:.1f} MB, from {store.root}")
 
 
 
@@ -95,7 +97,7 @@ def serve(folder: Path, host: str, port: int, timeout_s: float, quiet: bool) -> 
     """
     from ..serve import make_server
 
-    if not quiet and logging.getLogger().level < logging.ERROR:
+    if not quiet and not is_quiet():
         access = logging.getLogger("audiobrief.serve")
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%d %H:%M:%S"))
@@ -109,13 +111,13 @@ def serve(folder: Path, host: str, port: int, timeout_s: float, quiet: bool) -> 
         raise click.ClickException(f"cannot listen on {host}:{port} ({exc.strerror or exc}); "
                                    "choose another --port, or stop what is using it") from exc
     address = f"http://{host}:{server.server_address[1]}/"
-    click.echo(f"Serving {folder} at {address}  (feed: {address}feed.xml, page: {address}index.html)")
+    status(f"Serving {folder} at {address}  (feed: {address}feed.xml, page: {address}index.html)")
     if not (folder / "feed.xml").exists():
         click.echo(f"Warning: {folder} has no feed.xml yet; run audiobrief build first.", err=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
-        click.echo("Stopped.")
+        status("Stopped.")
     finally:
         server.server_close()
 
@@ -155,7 +157,7 @@ def check(target: str, no_loudness: bool, config: Path | None) -> None:
     summary = f"{target}: {errors} error(s), {warnings} warning(s); checked {checked}"
     if errors:
         raise CheckError(summary)
-    click.echo(f"OK {summary}")
+    status(f"OK {summary}")
 
 
 @cli.command()
@@ -176,7 +178,7 @@ def publish(source: Path, dest: Path, no_wait: bool) -> None:
     from ..publish import publish_folder
 
     count = publish_folder(source, dest, wait=not no_wait)
-    click.echo(f"Published {count} files to {dest}")
+    status(f"Published {count} files to {dest}")
 
 
 @cli.command()
@@ -200,4 +202,4 @@ def remove(guid: str, out_dir: Path, base_url: str | None, move_to: str | None, 
     from ..pipeline import remove as remove_episode
 
     episode = remove_episode(out_dir, settings_from(config, base_url), guid, move_to=move_to, wait=not no_wait)
-    click.echo(f"Removed {episode.title!r} ({episode.guid}) from {out_dir / 'feed.xml'}")
+    status(f"Removed {episode.title!r} ({episode.guid}) from {out_dir / 'feed.xml'}")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -20,7 +19,9 @@ from .app import (
     date_option,
     errors_to_exit_codes,
     language_option,
+    quiet,
     settings_from,
+    status,
     templates_option,
 )
 
@@ -89,17 +90,17 @@ def init(folder: Path, title: str | None, author: str | None, language: str | No
         path = folder / relative
         if path.exists():
             kept += 1
-            click.echo(f"kept     {path} (exists)")
+            status(f"kept     {path} (exists)")
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("x", encoding="utf-8") as handle:  # "x": never overwrite, even in a race
             handle.write(content)
         made += 1
-        click.echo(f"created  {path}")
+        status(f"created  {path}")
     if source != code:
-        click.echo(f"note: audiobrief has no {code} templates yet; translate the English ones in "
+        status(f"note: audiobrief has no {code} templates yet; translate the English ones in "
                    f"{folder / 'templates' / code} (README: \"Adding a language\")")
-    click.echo(f"{made} file(s) created, {kept} kept. Next:\n"
+    status(f"{made} file(s) created, {kept} kept. Next:\n"
                f"  cd {folder}\n"
                "  audiobrief say \"Good morning, this is the news.\"     # hear the voice\n"
                "  audiobrief build briefs/ --out output\n"
@@ -195,7 +196,7 @@ def say(text: tuple[str, ...], voice: str | None, engine: str | None, out: Path,
             handle.writeframes(pcm)
     except OSError as exc:
         raise click.ClickException(f"{out}: cannot write the WAV file ({exc.strerror or exc}); choose another -o") from exc
-    if logging.getLogger().level < logging.ERROR:
+    if not quiet():
         if not show_text:
             click.echo(f"Said: {spoken}", err=True)
         click.echo(f"{out} ({len(pcm) / 2 / rate:.1f} s, {tts.fingerprint()})", err=show_text)
@@ -218,23 +219,23 @@ def engines(online: bool, language: str | None, config: Path | None) -> None:
     """
     from ..tts import engine_statuses
 
-    for status in engine_statuses(online=online, language=language):
-        mark = "ok " if status.available else "-- "
-        click.echo(f"{mark}{status.name:<7} {status.description}")
-        if status.available:
-            voices = ", ".join(status.voices[:12]) + (" ..." if len(status.voices) > 12 else "")
+    for engine in engine_statuses(online=online, language=language):
+        mark = "ok " if engine.available else "-- "
+        click.echo(f"{mark}{engine.name:<7} {engine.description}")
+        if engine.available:
+            voices = ", ".join(engine.voices[:12]) + (" ..." if len(engine.voices) > 12 else "")
             click.echo(f"        voices: {voices}")
-            if status.languages:
-                shown = ", ".join(status.languages[:12]) + (" ..." if len(status.languages) > 12 else "")
-                click.echo(f"        languages: {len(status.languages)} ({shown})" if len(status.languages) > 1
+            if engine.languages:
+                shown = ", ".join(engine.languages[:12]) + (" ..." if len(engine.languages) > 12 else "")
+                click.echo(f"        languages: {len(engine.languages)} ({shown})" if len(engine.languages) > 1
                            else f"        languages: {shown}")
-            if status.detail != "ready":
-                click.echo(f"        {status.detail}")
+            if engine.detail != "ready":
+                click.echo(f"        {engine.detail}")
             if language:
-                click.echo(f"        {language}: " + (f"voice {status.language_voice}" if status.language_voice
+                click.echo(f"        {language}: " + (f"voice {engine.language_voice}" if engine.language_voice
                                                      else "no voice for this language"))
         else:
-            click.echo(f"        {status.detail}")
+            click.echo(f"        {engine.detail}")
     if language:
         from ..voices import cast_for, voice_key
 
