@@ -445,3 +445,17 @@ def test_quiet_commands_print_nothing_but_errors(tmp_path: Path) -> None:
         assert result.exit_code == 0 and result.stdout == "" and result.stderr == "", (args, result.output)
     failed = CliRunner(mix_stderr=False).invoke(cli, ["-q", "remove", "nope", "--out", str(out)])
     assert failed.exit_code == 1 and "Error" in failed.stderr  # errors still speak
+
+
+def test_shell_completion_as_the_readme_documents_it() -> None:
+    def complete(words: str) -> str:
+        env = {**os.environ, "_AUDIOBRIEF_COMPLETE": "bash_complete", "COMP_WORDS": words,
+               "COMP_CWORD": str(len(words.split()) - 1)}
+        return subprocess.run([sys.executable, "-m", "audiobrief"], env=env, capture_output=True, text=True,
+                              check=True).stdout
+
+    assert "plain,build" in complete("audiobrief bu") and "plain,--language" in complete("audiobrief build --lan")
+    env = {**os.environ, "_AUDIOBRIEF_COMPLETE": "bash_source"}
+    script = subprocess.run([sys.executable, "-m", "audiobrief"], env=env, capture_output=True, text=True, check=True)
+    assert "complete -o nosort -F _audiobrief_completion audiobrief" in script.stdout
+    assert '_AUDIOBRIEF_COMPLETE=bash_source audiobrief' in (ROOT / "README.md").read_text(encoding="utf-8")
