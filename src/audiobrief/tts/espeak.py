@@ -36,25 +36,14 @@ class EspeakEngine:
     @classmethod
     def voices(cls) -> list[str]:
         """English voices espeak-ng offers here."""
-        binary = shutil.which("espeak-ng")
-        if binary is None:
-            return []
-        out = subprocess.run([binary, "--voices=en"], capture_output=True, text=True, check=False).stdout
-        # "variant" rows are voice variants (!v/...), not languages: not a voice name espeak-ng accepts with -v
-        rows = [line.split() for line in out.splitlines()[1:]]
-        return list(dict.fromkeys(row[1] for row in rows if len(row) > 1 and row[1] != "variant"))
+        return _listed("en")
 
     @classmethod
     def voice_for(cls, language: str) -> str | None:
         """espeak-ng's voice for ``language`` (``es-mx`` -> ``es-419``), or None; MBROLA voices are skipped."""
-        binary = shutil.which("espeak-ng")
-        if binary is None:
-            return None
         wanted = language.lower().replace("_", "-")
         for ask in dict.fromkeys((wanted, wanted.split("-")[0])):
-            out = subprocess.run([binary, f"--voices={ask}"], capture_output=True, text=True, check=False).stdout
-            rows = [line.split() for line in out.splitlines()[1:]]
-            names = [row[1] for row in rows if len(row) > 4 and not row[4].startswith("mb/") and row[1] != "variant"]
+            names = _listed(ask)
             if names:
                 return wanted if wanted in names else names[0]
         return None
@@ -62,12 +51,7 @@ class EspeakEngine:
     @classmethod
     def languages(cls) -> list[str]:
         """Every language espeak-ng has a voice for here (MBROLA voices, which need more installed, left out)."""
-        binary = shutil.which("espeak-ng")
-        if binary is None:
-            return []
-        out = subprocess.run([binary, "--voices"], capture_output=True, text=True, check=False).stdout
-        rows = [line.split() for line in out.splitlines()[1:]]
-        codes = {row[1] for row in rows if len(row) > 4 and not row[4].startswith("mb/")}
+        codes = set(_listed())
         return sorted(codes | {code.split("-")[0] for code in codes})  # en-us and en-gb: English, "en"
 
     def fingerprint(self) -> str:
@@ -97,3 +81,19 @@ class EspeakEngine:
         if width != 2 or channels != 1:
             raise SynthesisError(f"espeak-ng produced {width * 8}-bit/{channels}ch audio; expected 16-bit mono")
         yield AudioChunk(frames, rate)
+
+
+def _listed(language: str | None = None) -> list[str]:
+    """The voice names ``espeak-ng --voices[=language]`` lists, in its order, without repeats.
+
+    MBROLA voices (``mb/...``) need MBROLA installed as well, and "variant" rows are voice
+    variants (``!v/...``), not names ``-v`` accepts: both are left out.
+    """
+    binary = shutil.which("espeak-ng")
+    if binary is None:
+        return []
+    ask = f"--voices={language}" if language else "--voices"
+    out = subprocess.run([binary, ask], capture_output=True, text=True, check=False).stdout
+    rows = [line.split() for line in out.splitlines()[1:]]
+    return list(dict.fromkeys(row[1] for row in rows if len(row) > 4 and not row[4].startswith("mb/")
+                              and row[1] != "variant"))
