@@ -236,7 +236,7 @@ class LanguageVoices:
 
 
 @dataclass(frozen=True, slots=True)
-class Voices:
+class Voices(LanguageVoices):
     """``[voices]``: who speaks, as ``ENGINE:VOICE`` or ``VOICE`` (None: chosen for the language).
 
     ``host`` reads the intro, facts and outro; ``narrative`` the narratives (a list: in turn);
@@ -244,9 +244,6 @@ class Voices:
     These are for the show's language; ``languages`` holds the same for others.
     """
 
-    host: str | None = None
-    narrative: str | list[str] | None = None
-    labels: dict[str, str] = field(default_factory=dict)
     languages: dict[str, LanguageVoices] = field(default_factory=dict)
 
 

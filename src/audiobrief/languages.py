@@ -40,6 +40,7 @@ def folder_names(language: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys((full, primary(language))))
 
 
+@functools.cache
 def shipped_languages() -> tuple[str, ...]:
     """The languages audiobrief ships templates for."""
     root = resources.files("audiobrief").joinpath("templates", "script")
@@ -134,27 +135,30 @@ def _parse(text: str, language: str, source: str) -> Words:
 
 
 @functools.cache
-def _words(language: str, producer: str | None) -> Words:
-    for name in folder_names(language):
-        if producer is not None:
-            path = Path(producer, name, "language.toml")
-            if path.is_file():
-                return _parse(path.read_text(encoding="utf-8"), language, str(path))
-        shipped = resources.files("audiobrief").joinpath("templates", "script", name, "language.toml")
-        if shipped.is_file():
-            return _parse(shipped.read_text(encoding="utf-8"), language, f"audiobrief's {name}/language.toml")
-    raise TemplateError(
-        f"no templates for the language {language!r} (audiobrief ships {', '.join(shipped_languages())}); copy "
-        f"templates/en to templates/{primary(language)} in your --templates folder and translate it (README: "
-        "\"Adding a language\")")
+def _shipped_words(name: str) -> Words:
+    text = resources.files("audiobrief").joinpath("templates", "script", name, "language.toml").read_text("utf-8")
+    return _parse(text, name, f"audiobrief's {name}/language.toml")
 
 
 def words_for(language: str, templates_dir: str | Path | None = None) -> Words:
     """The words of ``language``: the producer's ``<templates_dir>/<code>/language.toml`` first, then ours.
 
+    The producer's file is read on every call (it is small), so ``watch`` sees it edited.
+
     :raises TemplateError: no folder has the language, or its ``language.toml`` is incomplete.
     """
-    return _words(language, str(templates_dir) if templates_dir is not None else None)
+    for name in folder_names(language):
+        if templates_dir is not None:
+            path = Path(templates_dir, name, "language.toml")
+            if path.is_file():
+                return _parse(path.read_text(encoding="utf-8"), language, str(path))
+        if name in shipped_languages():
+            return _shipped_words(name)
+    code = primary(language)
+    raise TemplateError(
+        f"no templates for the language {language!r} (audiobrief ships {', '.join(shipped_languages())}); run "
+        f"`audiobrief init --language {code}` in the show's folder: it adds templates/{code}/ (the English templates, "
+        "to translate) and keeps every file you have (README: \"Adding a language\")")
 
 
 def _babel_locale(language: str) -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import TemplateError
-from .languages import Words, folder_names, format_list, spoken_count, spoken_date, words_for
+from .languages import Words, folder_names, format_list, shipped_languages, spoken_count, spoken_date, words_for
 from .models import Brief, Script, Segment, Show
 from .speakable import speakable
 
@@ -59,7 +59,7 @@ def make_environment(templates_dir: str | Path | None = None, language: str = "e
         loaders += [jinja2.FileSystemLoader(str(folder / name)) for name in names if (folder / name).is_dir()]
         loaders.append(jinja2.FileSystemLoader(str(folder)))
     loaders += [jinja2.PackageLoader("audiobrief", f"templates/script/{name}") for name in names
-                if _shipped(name)]
+                if name in shipped_languages()]
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
         undefined=jinja2.StrictUndefined,
@@ -73,12 +73,6 @@ def make_environment(templates_dir: str | Path | None = None, language: str = "e
         spoken_count=lambda n: spoken_count(n, language),
     )
     return env
-
-
-def _shipped(name: str) -> bool:
-    from importlib import resources
-
-    return resources.files("audiobrief").joinpath("templates", "script", name, "language.toml").is_file()
 
 
 def _repeats(text: str, item: str | None) -> bool:

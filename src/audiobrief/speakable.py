@@ -46,7 +46,17 @@ def year_words(year: int, language: str = "en") -> str:
     """
     from .normalize import normalizer_for
 
-    return normalizer_for(language).year(str(year))
+    normalizer = normalizer_for(language)
+    if normalizer is None:
+        from num2words import num2words
+
+        from .languages import primary
+
+        try:
+            return str(num2words(year, lang=primary(language), to="year"))
+        except NotImplementedError:
+            return str(year)
+    return normalizer.year(str(year))
 
 
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " ",
@@ -78,12 +88,9 @@ def _drop_quote_marks(text: str) -> str:
 
 
 def _speakable_once(text: str, table: Mapping[str, str], language: str) -> str:
-    from .normalize import available_languages, normalizer_for
+    from .normalize import normalizer_for
 
-    # A language without a table gets only the cleanup every language needs: English rules would
-    # read French numbers in English.
-    known = language.lower().replace("_", "-").split("-")[0] in available_languages()
-    normalizer = normalizer_for(language) if known else None
+    normalizer = normalizer_for(language)  # None: only the cleanup every language needs
     text = re.sub(r"\r\n?|[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]", "\n", text)  # every line break counts
     text = re.sub(r"[^\S\n]+", " ", text)  # and every other space is a plain space
     text = repair_text(text)
@@ -159,7 +166,9 @@ def split_sentences(text: str, language: str = "en") -> tuple[str, ...]:
     >>> split_sentences("Das Treffen war am 3. Oktober in Moskau. Es dauerte lange.", "de")
     ('Das Treffen war am 3. Oktober in Moskau.', 'Es dauerte lange.')
     """
-    ordinal_dot = language.lower().replace("_", "-").split("-")[0] in ORDINAL_DOT_LANGUAGES
+    from .languages import primary
+
+    ordinal_dot = primary(language) in ORDINAL_DOT_LANGUAGES
     parts: list[str] = []
     for piece in _SENTENCE_SPLIT.split(text.strip()):
         piece = piece.strip()

@@ -236,7 +236,7 @@ def synthesize_script(
     total = len(script.segments)
     for done, segment in enumerate(script.segments, start=1):
         engine = engines.get(segment.role) or engines["host"]
-        spoken.append(render_segment(engine, segment.id, split_sentences(segment.text, script.language), level_dbfs))
+        spoken.append(render_segment(engine, segment.id, split_sentences(segment.text, segment.language or script.language), level_dbfs))
         log.debug("spoke %s", segment.id)
         if progress is not None:
             progress(done, total, segment.id)

@@ -21,7 +21,7 @@ from .config import Settings, VoiceChoice, split_voice
 from .errors import EngineUnavailable, NoVoiceError
 from .languages import primary
 from .models import Segment
-from .tts import TTSEngine, get_engine
+from .tts import TTSEngine, engine_class, get_engine
 
 __all__ = ["Cast", "VoiceKey", "Voicing", "cast_for", "create_engine", "engine_voice_for", "language_voice",
            "make_engines", "resolve_spec", "resolve_voice", "voice_key"]
@@ -46,6 +46,7 @@ class Cast:
     language: str
     host: VoiceKey
     narratives: tuple[VoiceKey, ...]
+    """At least one: the host's voice when nobody chose another."""
     labels: tuple[tuple[str, VoiceKey], ...] = ()
     notice: str | None = None
     """Said once when the engine was chosen for the language rather than configured."""
@@ -63,9 +64,7 @@ class Cast:
         for name, key in self.labels:
             if name.casefold() in label:
                 return key
-        if self.narratives:
-            return self.narratives[(max(segment.index, 1) - 1) % len(self.narratives)]
-        return self.host
+        return self.narratives[(max(segment.index, 1) - 1) % len(self.narratives)]
 
 
 def voice_key(key: VoiceKey) -> str:
@@ -86,8 +85,6 @@ def _answers(settings: Settings, name: str, voice: str) -> bool:
 
 def engine_voice_for(name: str, language: str) -> str | None:
     """The voice engine ``name`` speaks ``language`` with here, or None (not installed, no such voice)."""
-    from .tts import engine_class
-
     return engine_class(name).voice_for(language)  # type: ignore[no-any-return]
 
 
@@ -147,7 +144,7 @@ def _automatic(settings: Settings, language: str, engine_name: str | None) -> tu
     import shutil
 
     espeak = ("espeak-ng has no voice for it" if shutil.which("espeak-ng")
-              else "install espeak-ng (Debian/Ubuntu: apt-get install espeak-ng), which speaks about 100 languages")
+              else "install espeak-ng (Debian/Ubuntu: apt-get install espeak-ng), which speaks over 100 languages")
     raise NoVoiceError(
         f"nothing installed here speaks the language {language!r}: {espeak}; add a Piper voice for it with "
         f"[voices.languages.{primary(language)}] host = \"piper:/path/model.onnx\", or connect to the internet for gTTS "

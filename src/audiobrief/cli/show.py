@@ -223,12 +223,10 @@ def engines(online: bool, language: str | None, config: Path | None) -> None:
         mark = "ok " if engine.available else "-- "
         click.echo(f"{mark}{engine.name:<7} {engine.description}")
         if engine.available:
-            voices = ", ".join(engine.voices[:12]) + (" ..." if len(engine.voices) > 12 else "")
-            click.echo(f"        voices: {voices}")
+            click.echo(f"        voices: {_first_dozen(engine.voices)}")
             if engine.languages:
-                shown = ", ".join(engine.languages[:12]) + (" ..." if len(engine.languages) > 12 else "")
-                click.echo(f"        languages: {len(engine.languages)} ({shown})" if len(engine.languages) > 1
-                           else f"        languages: {shown}")
+                click.echo(f"        languages: {len(engine.languages)} ({_first_dozen(engine.languages)})"
+                           if len(engine.languages) > 1 else f"        languages: {engine.languages[0]}")
             if engine.detail != "ready":
                 click.echo(f"        {engine.detail}")
             if language:
@@ -246,3 +244,7 @@ def engines(online: bool, language: str | None, config: Path | None) -> None:
             return
         narrators = ", ".join(voice_key(k) for k in cast.narratives)
         click.echo(f"A build in {language}: host {voice_key(cast.host)}; narratives {narrators}")
+
+
+def _first_dozen(names: tuple[str, ...]) -> str:
+    return ", ".join(names[:12]) + (" ..." if len(names) > 12 else "")

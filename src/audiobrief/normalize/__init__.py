@@ -34,10 +34,13 @@ def available_languages() -> list[str]:
 
 
 @functools.cache
-def normalizer_for(language: str) -> Normalizer:
-    """The normalizer for ``language`` (``en-us`` uses ``en``); English when there is no table."""
-    base = language.lower().split("-")[0].split("_")[0]
-    return Normalizer(base if base in available_languages() else "en")
+def normalizer_for(language: str) -> Normalizer | None:
+    """The normalizer for ``language`` (``en-us`` uses ``en``); None when there is no table for it
+    (another language's rules would read its numbers in that other language)."""
+    from ..languages import primary
+
+    base = primary(language)
+    return Normalizer(base) if base in available_languages() else None
 
 
 def _alternation(words: Any) -> str:

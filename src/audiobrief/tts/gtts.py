@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from ..errors import EngineUnavailable, SynthesisError
 from ..ffmpeg import decode_to_pcm, find_ffmpeg
+from ..languages import primary
 from . import AudioChunk
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ class GttsEngine:
         except ImportError:
             return None
         langs = tts_langs()
-        for code in (language, language.lower(), language.lower().split("-")[0].split("_")[0]):
+        for code in (language, language.lower(), primary(language)):
             if code in langs:
                 return code
         return None
@@ -91,7 +92,10 @@ class GttsEngine:
     @classmethod
     def languages(cls) -> list[str]:
         """The languages of gTTS's shipped table (Google is not asked)."""
-        return cls.voices() if cls.voice_for("en") else []
+        try:
+            return cls.voices()
+        except ImportError:  # gTTS not installed
+            return []
 
     def fingerprint(self) -> str:
         """gTTS version, language, accent and pace."""

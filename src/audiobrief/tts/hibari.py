@@ -19,6 +19,7 @@ from importlib import metadata
 from typing import Any, ClassVar
 
 from ..errors import EngineUnavailable, SynthesisError
+from ..languages import primary
 from . import AudioChunk
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ class HibariEngine:
     @classmethod
     def voice_for(cls, language: str) -> str | None:
         """The bundled voice ``heart`` for English (hibari speaks American English only)."""
-        if language.lower().split("-")[0].split("_")[0] != "en" or importlib.util.find_spec("hibari") is None:
+        if primary(language) != "en" or importlib.util.find_spec("hibari") is None:
             return None
         return "heart"
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ..errors import EngineUnavailable, SynthesisError
+from ..languages import primary
 from . import AudioChunk
 
 log = logging.getLogger(__name__)
@@ -106,7 +107,7 @@ class PiperEngine:
     @classmethod
     def voice_for(cls, language: str) -> str | None:
         """The bundled voice for ``language`` (joe speaks American English), when installed."""
-        if language.lower().split("-")[0].split("_")[0] != "en" or importlib.util.find_spec("piper") is None:
+        if primary(language) != "en" or importlib.util.find_spec("piper") is None:
             return None
         try:
             _bundled_model("joe")
