@@ -48,20 +48,20 @@ def test_page_plays_and_chapters_seek_the_player(site, tmp_path: Path) -> None:
             external: list[str] = []
             page.on("request", lambda r: None if r.url.startswith(base) else external.append(r.url))
             page.goto(base + "index.html")
-            page.wait_for_function("document.querySelector('audio').readyState >= 1", timeout=15_000)
+            page.wait_for_function("() => document.querySelector('audio').readyState >= 1", timeout=15_000)
             duration_s = page.evaluate("document.querySelector('audio').duration")
             assert abs(duration_s - episode.duration_ms / 1000) < 1.0
             buttons = page.locator("ol.chapters button")
             assert buttons.count() == len(episode.chapters)
             buttons.nth(1).click()
             target_s = episode.chapters[1].start_ms / 1000
-            page.wait_for_function(f"Math.abs(document.querySelector('audio').currentTime - {target_s}) < 0.5",
+            page.wait_for_function(f"() => Math.abs(document.querySelector('audio').currentTime - {target_s}) < 0.5",
                                    timeout=10_000)
-            page.wait_for_function(f"document.querySelector('audio').currentTime > {target_s} + 0.3", timeout=10_000)
+            page.wait_for_function(f"() => document.querySelector('audio').currentTime > {target_s} + 0.3", timeout=10_000)
             assert page.evaluate("document.querySelector('audio').paused") is False
             buttons.nth(3).click()
             later_s = episode.chapters[3].start_ms / 1000
-            page.wait_for_function(f"Math.abs(document.querySelector('audio').currentTime - {later_s}) < 0.5",
+            page.wait_for_function(f"() => Math.abs(document.querySelector('audio').currentTime - {later_s}) < 0.5",
                                    timeout=10_000)
             page.screenshot(path=str(tmp_path / "page.png"))
             assert external == [], f"the page fetched external resources: {external}"

@@ -27,9 +27,12 @@ from pathlib import Path
 from .errors import ConfigError
 from .models import SpokenSegment
 
-__all__ = ["CacheInfo", "SegmentCache", "default_cache_dir"]
+__all__ = ["STALE_TMP_S", "CacheInfo", "SegmentCache", "default_cache_dir"]
 
 log = logging.getLogger(__name__)
+
+#: A temporary file this old (seconds) was left by a build that died; a younger one may be a write in progress.
+STALE_TMP_S = 3600
 
 _MAGIC = b"ABSEG1\n"
 _SUFFIX = ".seg"
@@ -153,7 +156,10 @@ class SegmentCache:
         return CacheInfo(self.root, count, size, oldest, newest)
 
     def prune(self, older_than_s: float | None = None) -> tuple[int, int]:
-        """Delete entries unused for ``older_than_s`` seconds (all when None), and stray temporary files.
+        """Delete entries unused for ``older_than_s`` seconds (all when None), and stale temporary files.
+
+        A temporary file younger than :data:`STALE_TMP_S` may be another build's write in progress,
+        so it stays; an older one was left by a build that died.
 
         :returns: (entries removed, bytes freed).
         """
@@ -165,7 +171,10 @@ class SegmentCache:
         for path in [*self._entries(), *stray]:
             try:
                 stat = path.stat()
-                if older_than_s is not None and now - stat.st_mtime < older_than_s and path.suffix == _SUFFIX:
+                age = now - stat.st_mtime
+                if path.suffix == _SUFFIX and older_than_s is not None and age < older_than_s:
+                    continue
+                if path.suffix != _SUFFIX and age < STALE_TMP_S:
                     continue
                 path.unlink()
             except OSError:

@@ -65,18 +65,53 @@ class CheckReport:
         self.problems.append(Problem(severity, where, message, fix))
 
 
+#: The most ``check`` downloads of one file: a feed or a chapters file, and an episode.
+MAX_DOCUMENT_BYTES = 20_000_000
+MAX_MEDIA_BYTES = 1_000_000_000
+#: Seconds a connection may stall, and the most one download may take in all.
+TIMEOUT_S = 30.0
+DOWNLOAD_DEADLINE_S = 300.0
+
+
+class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow redirects only to http(s) URLs (urllib's default also follows them to ftp)."""
+
+    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> Any:
+        if urlsplit(newurl).scheme.lower() not in ("http", "https"):
+            raise urllib.error.URLError(f"redirected to {newurl[:100]!r}, which is not an http(s) URL")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _opener() -> urllib.request.OpenerDirector:
+    """An opener that speaks http and https only (no file:, ftp: or data: handlers)."""
+    opener = urllib.request.OpenerDirector()
+    for handler in (urllib.request.ProxyHandler(), urllib.request.HTTPHandler(), urllib.request.HTTPSHandler(),
+                    urllib.request.HTTPDefaultErrorHandler(), _HttpOnlyRedirects(),
+                    urllib.request.HTTPErrorProcessor()):
+        opener.add_handler(handler)
+    return opener
+
+
+def _require_http(url: str) -> None:
+    if urlsplit(url).scheme.lower() not in ("http", "https"):
+        raise OSError(f"{url[:100]!r} is not an http(s) URL; check fetches nothing else")
+
+
 class _Fetcher:
-    """Reads what the feed points at: local files for a folder, HTTP for a URL."""
+    """Reads what the feed points at: local files for a folder, HTTP(S) for a URL (capped in size and time)."""
 
     def __init__(self, target: str) -> None:
         self.remote = target.startswith(("http://", "https://"))
         self.folder = None if self.remote else Path(target)
         self._downloads: dict[str, Path] = {}
         self._tmp = tempfile.TemporaryDirectory(prefix="audiobrief-check-")
+        self._opener = _opener()
 
     def feed_bytes(self, target: str) -> bytes:
         if self.remote:
-            return self.get(target)
+            path = Path(self._tmp.name) / "feed.xml"
+            self.download(target, path, MAX_DOCUMENT_BYTES)
+            return path.read_bytes()
         assert self.folder is not None
         return (self.folder / "feed.xml").read_bytes()
 
@@ -87,27 +122,42 @@ class _Fetcher:
             path = self.folder / Path(urlsplit(url).path).name
             return path if path.is_file() else None
         if url not in self._downloads:
+            path = Path(self._tmp.name) / f"{len(self._downloads)}-{Path(urlsplit(url).path).name[:100]}"
+            media = Path(urlsplit(url).path).suffix.lower() in AUDIO_MIME
             try:
-                data = self.get(url)
-            except OSError:
+                self.download(url, path, MAX_MEDIA_BYTES if media else MAX_DOCUMENT_BYTES)
+            except (OSError, ValueError) as exc:
+                log.info("cannot fetch %s: %s", url, exc)
                 return None
-            path = Path(self._tmp.name) / f"{len(self._downloads)}-{Path(urlsplit(url).path).name}"
-            path.write_bytes(data)
             self._downloads[url] = path
         return self._downloads[url]
 
-    @staticmethod
-    def get(url: str, headers: dict[str, str] | None = None) -> bytes:
-        request = urllib.request.Request(url, headers=headers or {})
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return bytes(response.read())
+    def download(self, url: str, path: Path, max_bytes: int) -> None:
+        """Stream ``url`` into ``path``: http(s) only, at most ``max_bytes``, within the deadline.
 
-    @staticmethod
-    def request(url: str, method: str = "GET", headers: dict[str, str] | None = None) -> tuple[int, Any]:
+        :raises OSError: not http(s), unreachable, an HTTP error, too large or too slow.
+        """
+        import time
+
+        _require_http(url)
+        deadline = time.monotonic() + DOWNLOAD_DEADLINE_S
+        with self._opener.open(urllib.request.Request(url), timeout=TIMEOUT_S) as response, path.open("wb") as out:
+            received = 0
+            while chunk := response.read(1 << 16):
+                received += len(chunk)
+                if received > max_bytes:
+                    raise OSError(f"{url}: larger than {max_bytes / 1e6:g} MB; check stops reading there")
+                if time.monotonic() > deadline:
+                    raise OSError(f"{url}: took longer than {DOWNLOAD_DEADLINE_S:g} s")
+                out.write(chunk)
+
+    def request(self, url: str, method: str = "GET", headers: dict[str, str] | None = None) -> tuple[int, Any]:
+        """(status, headers) of one request; at most 64 KiB of the body is read."""
+        _require_http(url)
         request = urllib.request.Request(url, method=method, headers=headers or {})
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                response.read()
+            with self._opener.open(request, timeout=TIMEOUT_S) as response:
+                response.read(1 << 16)
                 return response.status, response.headers
         except urllib.error.HTTPError as exc:
             return exc.code, exc.headers
@@ -254,7 +304,7 @@ def _check_item(report: CheckReport, index: int, item: Any, fetch: _Fetcher, see
         report.add("error", where, f"enclosure length {length} but the file has {path.stat().st_size} bytes",
                    "rebuild the feed (audiobrief build) so the length is the file's")
     if fetch.remote:
-        _check_http(report, where, url, mime)
+        _check_http(report, where, url, mime, fetch)
     duration_s = _check_audio(report, where, path, loudness)
     declared = _text(item, "itunes:duration")
     if duration_s is not None and declared and declared.isdigit() and abs(int(declared) - duration_s) > 1:
@@ -263,14 +313,21 @@ def _check_item(report: CheckReport, index: int, item: Any, fetch: _Fetcher, see
     _check_chapters(report, where, item, path, fetch, duration_s)
 
 
-def _check_http(report: CheckReport, where: str, url: str, mime: str) -> None:
-    status, headers = _Fetcher.request(url, "HEAD")
+def _check_http(report: CheckReport, where: str, url: str, mime: str, fetch: _Fetcher) -> None:
+    try:
+        _check_requests(report, where, url, mime, fetch)
+    except OSError as exc:
+        report.add("error", where, f"requests to {url} failed ({exc})", "check that the server is up and serves it")
+
+
+def _check_requests(report: CheckReport, where: str, url: str, mime: str, fetch: _Fetcher) -> None:
+    status, headers = fetch.request(url, "HEAD")
     if status != 200:
         report.add("error", where, f"HEAD {url} answered {status}", "serve the file with a server that answers HEAD")
     elif headers.get("Content-Type", "").split(";")[0] not in (mime, "audio/mp4" if mime == "audio/x-m4a" else mime):
         report.add("error", where, f"HEAD {url}: Content-Type {headers.get('Content-Type')!r}, feed says {mime!r}",
                    "configure the server's MIME types (audiobrief serve does)")
-    status, headers = _Fetcher.request(url, "GET", {"Range": "bytes=0-1"})
+    status, headers = fetch.request(url, "GET", {"Range": "bytes=0-1"})
     if status != 206 or not headers.get("Content-Range", "").startswith("bytes 0-1/"):
         report.add("error", where, f"a Range: bytes=0-1 request answered {status}, not 206",
                    "serve with byte-range support (audiobrief serve, nginx, any CDN)")

@@ -9,7 +9,6 @@ patching. Namespaces: https://podcastindex.org/namespace/1.0, http://podlove.org
 from __future__ import annotations
 
 import datetime as dt
-import html
 import re
 import uuid
 from collections.abc import Sequence
@@ -22,9 +21,10 @@ from feedgen.feed import FeedGenerator  # imports lxml.etree, which feedgen.util
 from feedgen.util import xml_elem
 
 from .errors import FeedError
-from .languages import Words, words_for
-from .models import Brief, Chapter, Episode, Show, newest_first
-from .timefmt import hms, npt
+from .models import Chapter, Episode, Show, newest_first
+from .notes import MAX_NOTES_BYTES, strip_unsafe_links
+from .sanitize import safe_url
+from .timefmt import npt
 
 __all__ = [
     "PODCAST_GUID_NAMESPACE",
@@ -35,8 +35,6 @@ __all__ = [
     "folder_url",
     "podcast_guid",
     "public_url",
-    "render_digest_notes",
-    "render_show_notes",
     "safe_show",
 ]
 
@@ -45,7 +43,7 @@ PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 PSC_NS = "http://podlove.org/simple-chapters"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
-_MAX_DESCRIPTION_BYTES = 4000
+_MAX_DESCRIPTION_BYTES = MAX_NOTES_BYTES
 
 
 def folder_url(base_url: str) -> str:
@@ -102,7 +100,8 @@ class Item:
         e, base = self.episode, self.base
         parts = [
             f"<item><title>{escape(_xml_safe(e.title)[:255])}</title><link>{escape(self.link)}</link>",
-            f"<description>{escape(_truncate_bytes(_xml_safe(e.show_notes_html), _MAX_DESCRIPTION_BYTES))}</description>",
+            f"<description>{escape(_truncate_bytes(_xml_safe(strip_unsafe_links(e.show_notes_html)), _MAX_DESCRIPTION_BYTES))}"
+            "</description>",
             f"<guid isPermaLink=\"false\">{escape(e.guid)}</guid>",
             f"<enclosure url={quoteattr(public_url(base, e.audio_file))} length=\"{int(e.size_bytes)}\" "
             f"type={quoteattr(audio_mime(e.audio_file))}/>",
@@ -116,7 +115,8 @@ class Item:
         if e.chapters:
             parts.append('<psc:chapters version="1.2">')
             for c in e.chapters:
-                href = f" href={quoteattr(c.url)}" if c.url else ""
+                link = safe_url(c.url)
+                href = f" href={quoteattr(link)}" if link else ""
                 parts.append(f"<psc:chapter start={quoteattr(npt(c.start_ms))} title={quoteattr(_xml_safe(c.title))}"
                              f"{href}/>")
             parts.append("</psc:chapters>")
@@ -209,7 +209,7 @@ class Podcast20EntryExtension(BaseEntryExtension):  # type: ignore[misc]
                 element = xml_elem(f"{{{PSC_NS}}}chapter", container)
                 element.set("start", npt(chapter.start_ms))
                 element.set("title", _xml_safe(chapter.title))
-                if chapter.url:
+                if safe_url(chapter.url):
                     element.set("href", chapter.url)
         if self.chapters_url:
             element = xml_elem(f"{{{PODCAST_NS}}}chapters", item)
@@ -265,115 +265,6 @@ def safe_show(show: Show) -> Show:
         raise FeedError("show metadata: [show] title is empty; give the show a title in audiobrief.toml")
     cleaned["description"] = cleaned["description"] or cleaned["title"]
     return dataclasses.replace(show, **cleaned)
-
-
-def _shorten(text: str, max_chars: int | None) -> str:
-    if max_chars is None or len(text) <= max_chars:
-        return text
-    return text[: max_chars].rsplit(" ", 1)[0].rstrip(",;:") + "..."
-
-
-def _chapter_list(chapters: Sequence[Chapter], words: Words) -> str:
-    rows = "".join(f"<li>{hms(c.start_ms)} {html.escape(c.title, quote=False)}</li>" for c in chapters)
-    return f"<p>{html.escape(words.notes.chapters, quote=False)}</p><ul>{rows}</ul>"
-
-
-def _fit(render: Any, attempts: Sequence[dict[str, Any]], limit_bytes: int, fallback: str) -> str:
-    """The first of ``attempts`` whose rendering fits in ``limit_bytes``, else a bare paragraph."""
-    for options in attempts:
-        notes = str(render(**options))
-        if len(notes.encode("utf-8")) <= limit_bytes:
-            return notes
-    return f"<p>{html.escape(_shorten(fallback, 200), quote=False)}</p>"
-
-
-def _show_notes(brief: Brief, chapters: Sequence[Chapter], words: Words, *, item_chars: int | None, sources: bool,
-                chapter_list: bool) -> str:
-    def e(text: str, limit: int | None = None) -> str:
-        return html.escape(_shorten(text, limit), quote=False)
-
-    parts = [f"<p>{e(brief.title)}</p>"]
-    if brief.summary:
-        parts.append(f"<p>{e(brief.summary, item_chars)}</p>")
-    if brief.facts:
-        parts.append(f"<p>{e(words.notes.facts)}</p><ul>")
-        for fact in brief.facts:
-            outlets = [o for o in (brief.outlet(n) for n in fact.source_numbers) if o]
-            cite = f" ({e(', '.join(outlets))})" if outlets else ""
-            parts.append(f"<li>{e(fact.text, item_chars)}{cite}</li>")
-        parts.append("</ul>")
-    if brief.narratives:
-        parts.append(f"<p>{e(words.notes.narratives)}</p><ul>")
-        for narrative in brief.narratives:
-            by = f", {e(words.notes.provided_by)} {e(narrative.outlet)}" if narrative.outlet else ""
-            parts.append(f"<li>{e(narrative.label)}{by}: {e(narrative.text, item_chars)}</li>")
-        parts.append("</ul>")
-    if sources and brief.sources:
-        items = "".join(
-            f"<li><a href=\"{html.escape(s.url)}\">{e(s.outlet)}</a></li>" if s.url else f"<li>{e(s.outlet)}</li>"
-            for s in brief.sources
-        )
-        parts.append(f"<p>{e(words.notes.sources)}</p><ul>{items}</ul>")
-    if chapter_list:
-        parts.append(_chapter_list(chapters, words))
-    parts.append(f"<p>{e(words.notes.credit)}</p>")
-    return "".join(parts)
-
-
-def render_show_notes(brief: Brief, chapters: Sequence[Chapter], limit_bytes: int = _MAX_DESCRIPTION_BYTES,
-                      words: Words | None = None) -> str:
-    """Show notes as the limited HTML Apple allows (p, ul, li, a): facts, narratives, sources, chapters.
-
-    Within ``limit_bytes`` (Apple's 4000): a long brief first loses its shortest-lived parts (the
-    chapter list, which apps show anyway, then the sources list), then its items are shortened
-    at word boundaries; the HTML always stays whole.
-    """
-    attempts: list[dict[str, Any]] = [
-        {"item_chars": None, "sources": True, "chapter_list": True},
-        {"item_chars": None, "sources": True, "chapter_list": False},
-        {"item_chars": None, "sources": False, "chapter_list": False},
-        *({"item_chars": n, "sources": False, "chapter_list": False} for n in (400, 250, 150, 80, 40)),
-    ]
-    words = words or words_for(brief.language)
-    return _fit(lambda **options: _show_notes(brief, chapters, words, **options), attempts, limit_bytes, brief.title)
-
-
-def _digest_notes(title: str, briefs: Sequence[Brief], chapters: Sequence[Chapter], words: Words, *,
-                  item_chars: int | None, sources: bool, chapter_list: bool) -> str:
-    def e(text: str, limit: int | None = None) -> str:
-        return html.escape(_shorten(text, limit), quote=False)
-
-    parts = [f"<p>{e(title)}</p>", "<ul>"]
-    sources_word = e(words.notes.sources)
-    for brief in briefs:
-        about = f" {e(brief.summary, item_chars)}" if brief.summary and item_chars != 0 else ""
-        cited = ""
-        if sources and brief.sources:
-            cited = f" {sources_word} " + ", ".join(
-                f"<a href=\"{html.escape(s.url)}\">{e(s.outlet)}</a>" if s.url else e(s.outlet) for s in brief.sources
-            ) + "."
-        elif brief.outlets:
-            cited = f" {sources_word} {e(', '.join(brief.outlets))}."
-        parts.append(f"<li>{e(brief.title)}.{about}{cited}</li>")
-    parts.append("</ul>")
-    if chapter_list:
-        parts.append(_chapter_list(chapters, words))
-    parts.append(f"<p>{e(words.notes.digest_credit)}</p>")
-    return "".join(parts)
-
-
-def render_digest_notes(title: str, briefs: Sequence[Brief], chapters: Sequence[Chapter],
-                        limit_bytes: int = _MAX_DESCRIPTION_BYTES, words: Words | None = None) -> str:
-    """Show notes of a digest: every story with its sources (and the chapters, when they fit)."""
-    attempts: list[dict[str, Any]] = [
-        {"item_chars": None, "sources": True, "chapter_list": True},
-        {"item_chars": None, "sources": True, "chapter_list": False},
-        *({"item_chars": n, "sources": True, "chapter_list": False} for n in (300, 150, 60, 0)),
-        {"item_chars": 0, "sources": False, "chapter_list": False},
-    ]
-    words = words or words_for(briefs[0].language if briefs else "en")
-    return _fit(lambda **options: _digest_notes(title, briefs, chapters, words, **options), attempts, limit_bytes,
-                title)
 
 
 def build_feed(show: Show, episodes: Sequence[Episode], base_url: str, *, image_file: str | None,

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from .feed import audio_mime, folder_url, public_url
 from .models import Episode, Show, newest_first
+from .notes import strip_unsafe_links
 
 __all__ = ["ALEXA_MAX_ITEMS", "build_alexa_feed", "build_json_feed"]
 
@@ -36,7 +37,7 @@ def build_json_feed(show: Show, episodes: Sequence[Episode], base_url: str, *, i
                 "url": public_url(base, f"index.html#{e.brief_id}"),
                 "title": e.title,
                 "summary": e.summary or e.title,
-                "content_html": e.show_notes_html,
+                "content_html": strip_unsafe_links(e.show_notes_html),
                 "date_published": e.published.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
                 "attachments": [{
                     "url": public_url(base, e.audio_file),

@@ -33,7 +33,7 @@ from .errors import BriefError, EngineUnavailable
 from .inputs import brief_paths as expand_brief_paths
 from .inputs import inputs_key
 from .languages import words_for
-from .models import Brief, Episode, Script
+from .models import Brief, Chapter, Episode, Script
 from .publication import (
     Publication,
     clean_leftovers,
@@ -137,8 +137,8 @@ def _context(settings: Settings, fingerprints: Mapping[str, str], published: dt.
         file_digest(getattr(settings.audio, name)) for name in ("cue", "intro_music", "outro_music", "music_bed")]
     if digest_title is not None and published is None:
         published = _digest_date(None)  # a digest of the same files on another day is another episode
-    return repr((__version__, PLAN_VERSION, settings.show, settings.audio, settings.voice_table, settings.pronunciations,
-                 sorted(fingerprints.items()), published, digest_title, files))
+    return repr((__version__, PLAN_VERSION, settings.show, settings.audio, settings.engine, settings.voice_table,
+                 settings.pronunciations, sorted(fingerprints.items()), published, digest_title, files))
 
 
 def _digest_date(published: dt.datetime | None) -> dt.datetime:
@@ -218,6 +218,34 @@ def _check_length(plan: EpisodePlan, max_minutes: float) -> None:
             path=where)
 
 
+def _planned_chapters(plan: EpisodePlan) -> tuple[Chapter, ...]:
+    chapters: dict[str, Chapter] = {}
+    for s in plan.segments:
+        chapters.setdefault(s.segment.chapter_id, Chapter(s.segment.chapter_id, s.segment.chapter_title, 0, 0,
+                                                          s.segment.chapter_url))
+    return tuple(chapters.values())
+
+
+def _preflight(plans: Sequence[EpisodePlan], settings: Settings, publication: Publication,
+               templates_dir: str | Path | None) -> None:
+    """Make the feed these episodes will have, with placeholder audio, before any speech is made: bad show
+    metadata, a title or chapter the feed cannot carry, fails now rather than after minutes of synthesis."""
+    from .feed import build_feed
+    from .notes import render_digest_notes, render_show_notes
+
+    drafts = []
+    for plan in plans:
+        chapters = _planned_chapters(plan)
+        words = words_for(plan.script.language, templates_dir)
+        notes = (render_show_notes(plan.briefs[0], chapters, words=words) if plan.kind == "brief"
+                 else render_digest_notes(plan.title, plan.briefs, chapters, words=words))
+        drafts.append(Episode(guid=plan.guid, brief_id=plan.id, title=plan.title, summary=plan.summary,
+                              show_notes_html=notes, published=plan.published,
+                              audio_file=f"{plan.id}.{settings.audio.format}", size_bytes=0, duration_ms=0,
+                              chapters=chapters))
+    build_feed(settings.show, drafts, publication.base_url, image_file=None)
+
+
 def _warm_up() -> None:
     import importlib
 
@@ -229,7 +257,7 @@ def _warm_up() -> None:
 def _master(plan: EpisodePlan, renderer: Renderer, settings: Settings, tmp: Path, artwork: Callable[[], tuple[bytes, str]],
             previous: Episode | None, number: int, templates_dir: str | Path | None) -> Episode:
     from .audio import EpisodeTags, build_timeline, encode_episode
-    from .feed import render_digest_notes, render_show_notes
+    from .notes import render_digest_notes, render_show_notes
     from .transcript import write_transcripts
 
     spoken = tuple(renderer.result(s.key, s.segment.id) for s in plan.segments)
@@ -250,7 +278,7 @@ def _master(plan: EpisodePlan, renderer: Renderer, settings: Settings, tmp: Path
     audio = encode_episode(timeline, draft, settings.audio, tags)
     del timeline
     stem = _content_name(draft, plan.id)
-    transcripts = write_transcripts(tmp, stem, title=plan.title, show=settings.show.title,
+    transcripts = write_transcripts(tmp, plan.id, title=plan.title, show=settings.show.title,
                                     chapters=audio.chapters, sentences=audio.sentences, words=words)
     draft.rename(tmp / f"{stem}{suffix}")
     notes = (render_show_notes(plan.briefs[0], audio.chapters, words=words) if plan.kind == "brief"
@@ -350,6 +378,8 @@ def _build(
     language: str | None,
 ) -> BuildResult:
     notify = progress or (lambda event: None)
+    if templates_dir is not None:
+        settings = replace(settings, templates_dir=Path(templates_dir))  # the show page's words come from it too
     jobs = jobs or len(os.sched_getaffinity(0))
     files = expand_brief_paths(brief_paths)
     out = Path(out_dir)
@@ -424,9 +454,7 @@ def _build_locked(files: list[Path], out: Path, settings: Settings, voicing: Voi
             episodes, _ = store.upsert(episodes, by_id[ident])
 
     if todo:
-        from .feed import build_feed
-
-        build_feed(settings.show, [], publication.base_url, image_file=None)  # bad show metadata fails before synthesis
+        _preflight(todo, settings, publication, templates_dir)
     built: dict[str, Episode] = {}
     retired: set[str] = set()
     cached = synthesized = 0
@@ -440,8 +468,8 @@ def _build_locked(files: list[Path], out: Path, settings: Settings, voicing: Voi
                             jobs=jobs, progress=relay)
         try:
             renderer.submit([(s.key, s.segment.id, s.speaker, s.sentences) for p in todo for s in p.segments])
-            notify(ProgressEvent("planned", total=renderer.total, done=renderer.cached, cached=renderer.cached,
-                                 episodes=len(todo)))
+            renderer.announce(lambda total, hits, spoken: notify(ProgressEvent(
+                "planned", total=total, done=hits + spoken, cached=hits, synthesized=spoken, episodes=len(todo))))
             with tempfile.TemporaryDirectory(prefix=".build-", dir=out) as tmp_name:
                 tmp = Path(tmp_name)
                 from functools import cache as once

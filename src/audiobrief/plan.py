@@ -21,15 +21,25 @@ from pathlib import Path
 from typing import Literal
 
 from .config import Settings
-from .languages import words_for
+from .languages import Words, words_for
 from .models import Brief, Script, Segment
 from .script import render_digest_script, render_script
 from .speakable import split_sentences
 
 __all__ = [
-    "EPISODE_NAMESPACE", "PLAN_VERSION", "EpisodePlan", "SegmentPlan", "Speakers", "digest_id", "episode_key",
+    "EPISODE_NAMESPACE",
+    "PLAN_VERSION",
+    "EpisodePlan",
+    "SegmentPlan",
+    "Speakers",
+    "digest_id",
+    "episode_key",
     "file_digest",
-    "plan_digest", "plan_episode", "plan_segments", "segment_key",
+    "plan_digest",
+    "plan_episode",
+    "plan_segments",
+    "segment_key",
+    "words_data",
 ]
 
 #: Bump when the audio a plan describes changes for the same inputs (mastering, timeline, encoding).
@@ -87,10 +97,24 @@ def plan_segments(script: Script, speakers: Speakers, level_dbfs: float) -> tupl
 
 
 def file_digest(path: str | Path | None) -> str | None:
-    """SHA-256 of a file's bytes (None for no file): producer files change episodes by content."""
+    """SHA-256 of a file's bytes (None for no file): producer files change episodes by content.
+
+    Remembered per file version (see :mod:`audiobrief.digests`), so an unchanged file is not read again.
+    """
     if path is None or path in ("chime", "none"):
         return str(path) if path else None
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    from .digests import file_sha256
+
+    return file_sha256(path)
+
+
+def words_data(words: Words, *, page: bool = False) -> dict[str, object]:
+    """The words of a language as key material: those an episode is made with (chapter titles, notes,
+    speakers, ID3 language), or with ``page`` the show page's; never where they were read from."""
+    data = dataclasses.asdict(words)
+    data.pop("source", None)
+    site = data.pop("site")
+    return {"language": words.language, "site": site} if page else data
 
 
 def _brief_data(brief: Brief) -> object:
@@ -101,14 +125,22 @@ def _brief_data(brief: Brief) -> object:
 
 
 def episode_key(script: Script, segments: Sequence[SegmentPlan], settings: Settings, *, published: dt.datetime,
-                briefs: Sequence[Brief]) -> str:
-    """The key of an episode: equal keys mean byte-identical audio and an identical feed item."""
+                briefs: Sequence[Brief], words: Words) -> str:
+    """The key of an episode: equal keys mean byte-identical audio and an identical feed item.
+
+    It covers audiobrief's version, every segment's key and chapter, the audio settings and the
+    content of the producer's sound files, the tags, the briefs, and the language's words
+    (``language.toml``: chapter titles, show-notes headings, transcript speakers, ID3 language).
+    """
+    from . import __version__
+
     audio = dataclasses.asdict(settings.audio)
     for name in ("cue", "intro_music", "outro_music", "music_bed"):
         audio[name] = file_digest(audio[name])
     show = settings.show
     doc = {
-        "version": PLAN_VERSION,
+        "version": [__version__, PLAN_VERSION],
+        "words": words_data(words),
         "segments": [[s.segment.id, s.segment.kind, s.segment.role, s.segment.chapter_id, s.segment.chapter_title,
                       s.segment.chapter_url, s.key] for s in segments],
         "language": script.language,
@@ -125,10 +157,12 @@ def plan_episode(brief: Brief, settings: Settings, speakers: Speakers, *, publis
     script = render_script(brief, settings.show, published=published, templates_dir=templates_dir,
                            pronunciations=dict(settings.pronunciations))
     segments = plan_segments(script, speakers, settings.audio.segment_level_dbfs)
+    words = words_for(script.language, templates_dir)
     return EpisodePlan(
         id=brief.id, kind="brief", guid=f"urn:uuid:{uuid.uuid5(EPISODE_NAMESPACE, brief.id)}",
         title=brief.title, summary=brief.summary, published=published, briefs=(brief,), script=script,
-        segments=segments, key=episode_key(script, segments, settings, published=published, briefs=(brief,)),
+        segments=segments, key=episode_key(script, segments, settings, published=published, briefs=(brief,),
+                                           words=words),
     )
 
 
@@ -145,9 +179,11 @@ def plan_digest(briefs: Sequence[Brief], settings: Settings, speakers: Speakers,
     script = render_digest_script(briefs, settings.show, digest_id=ident, title=title, published=published,
                                   templates_dir=templates_dir, pronunciations=dict(settings.pronunciations))
     segments = plan_segments(script, speakers, settings.audio.segment_level_dbfs)
-    summary = f"{words_for(script.language, templates_dir).notes.digest_summary} " + "; ".join(b.title for b in briefs)
+    words = words_for(script.language, templates_dir)
+    summary = f"{words.notes.digest_summary} " + "; ".join(b.title for b in briefs)
     return EpisodePlan(
         id=ident, kind="digest", guid=f"urn:uuid:{uuid.uuid5(EPISODE_NAMESPACE, ident)}",
         title=title, summary=summary, published=published, briefs=tuple(briefs), script=script,
-        segments=segments, key=episode_key(script, segments, settings, published=published, briefs=briefs),
+        segments=segments, key=episode_key(script, segments, settings, published=published, briefs=briefs,
+                                           words=words),
     )

@@ -11,6 +11,7 @@ import hashlib
 import logging
 import os
 import shutil
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -25,7 +26,7 @@ __all__ = ["default_publication", "episode_files", "find_cover", "publish_folder
 log = logging.getLogger(__name__)
 
 #: What a show folder publishes besides the episodes' own files; feed.xml is last on purpose.
-SHOW_FILES = ("episodes.json", "feed.json", "alexa.json", "index.html", "feed.xml")
+SHOW_FILES = ("episodes.json", "feed.json", "alexa.json", "player.js", "index.html", "feed.xml")
 
 
 def episode_files(episode: Episode) -> set[str]:
@@ -58,10 +59,13 @@ def show_key(settings: Settings, episodes: Sequence[Episode], image_file: str | 
              lines: list[str] | None = None, publication: Publication | None = None) -> str:
     """A key of everything the show files are made from: equal keys, identical files (but for build times)."""
     from . import __version__
+    from .plan import words_data
+    from .site import site_words
 
     where = publication or default_publication(settings)
     identity = (where.base_url, where.podcast_guid, where.new_feed_url)
-    digest = hashlib.sha256(repr((__version__, settings.show, identity, image_file)).encode())
+    words = words_data(site_words(settings.show, settings.templates_dir), page=True)
+    digest = hashlib.sha256(repr((__version__, settings.show, identity, image_file, words)).encode())
     for line in lines if lines is not None else store.episode_lines(list(episodes)):
         digest.update(line.encode())
     return digest.hexdigest()
@@ -91,7 +95,7 @@ def _write_show(folder: Path, settings: Settings, episodes: Sequence[Episode], *
                 publication: Publication) -> None:
     from .feed import build_feed, safe_show
     from .jsonfeeds import build_alexa_feed, build_json_feed
-    from .site import render_site
+    from .site import PLAYER_SCRIPT, player_script, render_site, site_words
 
     episodes = list(episodes)
     base = publication.base_url
@@ -103,7 +107,9 @@ def _write_show(folder: Path, settings: Settings, episodes: Sequence[Episode], *
     store.save_episodes(folder, episodes, lines)
     store.atomic_write(folder / "feed.json", build_json_feed(show, episodes, base, image_file=image_file))
     store.atomic_write(folder / "alexa.json", build_alexa_feed(show, episodes, base))
-    store.atomic_write(folder / "index.html", render_site(show, episodes, folder, image_file=image_file))
+    store.atomic_write(folder / PLAYER_SCRIPT, player_script())
+    store.atomic_write(folder / "index.html", render_site(show, episodes, folder, image_file=image_file,
+                                                                 words=site_words(show, settings.templates_dir)))
     store.atomic_write(folder / "feed.xml", rss)
     store.save_show_key(folder, show_key(settings, episodes, image_file, lines, publication))
 
@@ -154,6 +160,12 @@ def publish_folder(source: Path, dest: Path, *, wait: bool = True) -> int:
 
     if not (source / "feed.xml").is_file() or not (source / store.STORE_NAME).is_file():
         raise PublishError(f"{source}: not a built show folder (no feed.xml / episodes.json); run audiobrief build first")
+    real_source, real_dest = source.resolve(), dest.resolve()
+    if real_dest == real_source or real_dest.is_relative_to(real_source) or real_source.is_relative_to(real_dest):
+        where = ("is the built folder itself" if real_dest == real_source else
+                 "is inside the built folder" if real_dest.is_relative_to(real_source) else "contains the built folder")
+        raise PublishError(f"{dest}: the destination {where}; publish to a folder outside {source} (a static "
+                           "host's folder such as /var/www/show)")
     if dest.exists() and not dest.is_dir():
         raise PublishError(f"{dest}: exists and is not a folder; choose another destination")
     try:
@@ -184,11 +196,19 @@ def _copy_show(source: Path, dest: Path) -> int:
             continue
         if name == "feed.xml":
             store.fsync_folder(dest)  # everything the feed points at is in place before the feed is
-        tmp = dest / f".{name}.publishing"
-        shutil.copyfile(src, tmp)
-        store.fsync_file(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, dest / name)
+        # A new file of an unpredictable name (O_EXCL): nothing planted in dest can redirect the copy.
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".publishing", dir=dest)
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "wb") as out, src.open("rb") as into:
+                shutil.copyfileobj(into, out, 1 << 20)
+                out.flush()
+                os.fsync(out.fileno())
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, dest / name)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
         copied += 1
     store.fsync_folder(dest)
     listed = set(names)

@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from .standards import SHOW_PAGE_CSP
+
 __all__ = ["CONTENT_TYPES", "make_server", "resolve_path"]
 
 log = logging.getLogger(__name__)
@@ -51,7 +53,7 @@ CONTENT_TYPES: dict[str, str] = {
     ".js": "text/javascript; charset=utf-8",
 }
 _CORS_SUFFIXES = (".json", ".vtt", ".srt", ".txt", ".xml")
-_RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
+_RANGE = re.compile(r"bytes=([0-9]*)-([0-9]*)")
 _CHUNK = 64 * 1024
 
 
@@ -89,6 +91,19 @@ def resolve_path(root: Path, url_path: str) -> Path | None:
 
 
 _ALLOWED = "GET, HEAD, OPTIONS"
+#: Larger byte positions than any file can have; longer digit strings are read as this (not parsed).
+_HUGE = 10**18
+
+
+def _position(digits: str) -> int | None:
+    """A byte position of a Range header (None when absent); one of thousands of digits is just huge.
+
+    >>> _position(""), _position("42"), _position("9" * 5000) == _HUGE
+    (None, 42, True)
+    """
+    if not digits:
+        return None
+    return int(digits) if len(digits) <= 18 else _HUGE
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -170,8 +185,8 @@ class _Handler(BaseHTTPRequestHandler):
         etag = '"' + hashlib.sha1(f"{path.name}:{size}:{stat.st_mtime_ns}".encode()).hexdigest()[:20] + '"'
         modified = email.utils.formatdate(stat.st_mtime, usegmt=True)
         headers = {"ETag": etag, "Last-Modified": modified, "Accept-Ranges": "bytes",
-                   "Content-Type": content_type(path.name),
-                   "Cache-Control": "no-cache" if path.suffix in (".xml", ".html", ".json") else "public, max-age=86400"}
+                   "Content-Type": content_type(path.name), "X-Content-Type-Options": "nosniff",
+                   "Cache-Control": "no-cache" if path.suffix in (".xml", ".html", ".json", ".js") else "public, max-age=86400"}
         if self._not_modified(etag, stat.st_mtime):
             self.send_response(HTTPStatus.NOT_MODIFIED)
             for key in ("ETag", "Last-Modified", "Cache-Control"):
@@ -183,19 +198,22 @@ class _Handler(BaseHTTPRequestHandler):
         start, end = 0, size - 1
         status = HTTPStatus.OK
         requested = self.headers.get("Range")
-        match = _RANGE.match(requested.strip()) if requested else None
+        match = _RANGE.fullmatch(requested.strip()) if requested else None
         # Another unit, a malformed value, or several ranges: ignored (the whole file), as RFC 9110 allows.
         if match is not None and match.groups() != ("", "") and self.headers.get("If-Range") in (None, etag, modified):
-            first, last = match.groups()
-            if first == "":
-                start, end = max(0, size - int(last)), size - 1
+            first, last = (_position(g) for g in match.groups())
+            if first is None:
+                assert last is not None
+                start, end = max(0, size - last), size - 1
             else:
-                start, end = int(first), min(int(last), size - 1) if last else size - 1
+                start, end = first, min(last, size - 1) if last is not None else size - 1
             if start >= size or start > end:
                 self._error(HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE, body, {"Content-Range": f"bytes */{size}"})
                 return
             status = HTTPStatus.PARTIAL_CONTENT
             headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+        if path.suffix == ".html":
+            headers["Content-Security-Policy"] = SHOW_PAGE_CSP
         self.send_response(status)
         for key, value in headers.items():
             self.send_header(key, value)

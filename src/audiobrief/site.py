@@ -1,7 +1,9 @@
 """The static show page: ``index.html`` with artwork, subscribe links, and per episode an audio player,
 chapters that seek the player, show notes (facts, narratives, sources) and the transcript.
 
-Rendered from ``templates/site/index.html.j2``; it loads nothing from the network.
+Rendered from ``templates/site/index.html.j2`` with autoescaping; it loads nothing from the network.
+Its Content-Security-Policy (:data:`~audiobrief.standards.SHOW_PAGE_CSP`) allows scripts only from
+the show's own ``player.js``, so even text that slipped through could never run as script.
 """
 
 from __future__ import annotations
@@ -11,24 +13,46 @@ from pathlib import Path
 
 from .errors import TemplateError
 from .feed import audio_mime
-from .languages import words_for
+from .languages import Words, words_for
 from .models import Episode, Show, newest_first
+from .notes import strip_unsafe_links
+from .sanitize import safe_url
+from .standards import SHOW_PAGE_CSP
 from .timefmt import hms
 
-__all__ = ["FULL_EPISODES", "render_site"]
+__all__ = ["FULL_EPISODES", "PLAYER_SCRIPT", "player_script", "render_site", "site_words"]
+
+#: The page's script, published beside it (the page's Content-Security-Policy forbids inline script).
+PLAYER_SCRIPT = "player.js"
+
+
+def player_script() -> bytes:
+    """The show page's script (:data:`PLAYER_SCRIPT`)."""
+    from importlib import resources
+
+    return resources.files("audiobrief").joinpath("templates", "site", PLAYER_SCRIPT).read_bytes()
 
 #: Episodes shown in full (player, chapters, notes, transcript); older ones are listed as links,
 #: so a show with years of episodes still has a page that loads.
 FULL_EPISODES = 50
 
 
-def render_site(show: Show, episodes: Sequence[Episode], folder: Path, *, image_file: str | None) -> bytes:
+def site_words(show: Show, templates_dir: str | Path | None = None) -> Words:
+    """The show page's words: the show's language (the producer's ``language.toml`` first), else English."""
+    try:
+        return words_for(show.language, templates_dir)
+    except TemplateError:
+        return words_for("en")  # a show whose own language has no templates yet still gets a page
+
+
+def render_site(show: Show, episodes: Sequence[Episode], folder: Path, *, image_file: str | None,
+                words: Words | None = None) -> bytes:
     """Render ``index.html`` for ``episodes`` (newest first); transcripts are read from ``folder``."""
     import jinja2
 
     env = jinja2.Environment(loader=jinja2.PackageLoader("audiobrief", "templates/site"),
                              autoescape=jinja2.select_autoescape(default=True), undefined=jinja2.StrictUndefined)
-    env.filters["hms"] = hms
+    env.filters.update(hms=hms, http_url=safe_url, strip_unsafe_links=strip_unsafe_links)
     ordered = newest_first(episodes)
     items = []
     for episode in ordered[:FULL_EPISODES]:
@@ -36,10 +60,7 @@ def render_site(show: Show, episodes: Sequence[Episode], folder: Path, *, image_
         if episode.transcripts and (folder / episode.transcripts.text).exists():
             transcript = (folder / episode.transcripts.text).read_text(encoding="utf-8")
         items.append({"episode": episode, "transcript": transcript, "mime": audio_mime(episode.audio_file)})
-    try:
-        words = words_for(show.language)
-    except TemplateError:
-        words = words_for("en")  # a show whose own language has no templates yet still gets a page
+    words = words or site_words(show)
     html = env.get_template("index.html.j2").render(show=show, items=items, older=ordered[FULL_EPISODES:],
-                                                    image_file=image_file, words=words.site)
+                                                    image_file=image_file, words=words.site, csp=SHOW_PAGE_CSP)
     return html.encode("utf-8")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -138,19 +139,31 @@ class Renderer:
             executor = ThreadPoolExecutor(max_workers=1 if inside else max(1, jobs),
                                           thread_name_prefix="audiobrief-speech")
         self.executor = executor
+        # Done-callbacks run on executor threads: counts and events go through one lock, and no
+        # per-segment event is sent before announce() has said what is planned.
+        self._lock = threading.Lock()
+        self._announced = False
         self._futures: dict[str, Future[SpokenSegment]] = {}
         self._wanted: dict[str, int] = {}  # results still to be collected per key
         self._ready: dict[str, SpokenSegment] = {}
         self.total = self.cached = self.synthesized = 0
 
     def _event(self, segment_id: str, cached: bool) -> None:
-        if cached:
-            self.cached += 1
-        else:
-            self.synthesized += 1
-        if self.progress is not None:
-            self.progress(RenderEvent(segment_id, cached, self.cached + self.synthesized, self.total,
-                                      self.cached, self.synthesized))
+        with self._lock:
+            if cached:
+                self.cached += 1
+            else:
+                self.synthesized += 1
+            if self.progress is not None and self._announced:
+                self.progress(RenderEvent(segment_id, cached, self.cached + self.synthesized, self.total,
+                                          self.cached, self.synthesized))
+
+    def announce(self, planned: Callable[[int, int, int], None]) -> None:
+        """Call ``planned(total, cached, synthesized)`` with the counts so far, then let per-segment events
+        through: every event after it counts on from those figures, in order."""
+        with self._lock:
+            planned(self.total, self.cached, self.synthesized)
+            self._announced = True
 
     def _on_done(self, key: str, segment_id: str) -> Callable[[Future[SpokenSegment]], None]:
         def done(future: Future[SpokenSegment]) -> None:

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["APPLE_CATEGORIES", "EPISODE_TYPES", "LANGUAGE_CODE", "SHOW_TYPES", "is_apple_category"]
+__all__ = ["APPLE_CATEGORIES", "EPISODE_TYPES", "LANGUAGE_CODE", "SHOW_PAGE_CSP", "SHOW_TYPES", "is_apple_category"]
+
+#: The show page's Content-Security-Policy (in its ``<meta http-equiv>`` and in ``serve``'s header): scripts
+#: only from the show's own files (never inline, never ``javascript:`` links), nothing from elsewhere.
+SHOW_PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src 'self'; "
+                 "media-src 'self'; base-uri 'none'; form-action 'none'")
 
 #: Apple Podcasts categories (2019 list, current): top level -> subcategories.
 APPLE_CATEGORIES: dict[str, tuple[str, ...]] = {

@@ -64,8 +64,24 @@ def episode_to_json(episode: Episode) -> dict[str, Any]:
     return data
 
 
+def plain_name(name: object) -> bool:
+    """Whether ``name`` is a plain file name in the show folder (no folders, no dot files, nothing odd).
+
+    >>> plain_name("seed-brief-8cb8f048b7.mp3"), plain_name("../feed.xml"), plain_name(".audiobrief")
+    (True, False, False)
+    """
+    return (isinstance(name, str) and 0 < len(name) <= 255 and not name.startswith(".") and "/" not in name
+            and "\\" not in name and not any(ord(c) < 32 for c in name))
+
+
 def _from_json(data: dict[str, Any]) -> Episode:
     data = dict(data)
+    transcripts = data.get("transcripts") or {}
+    names = [data.get("audio_file"), *(transcripts.values() if isinstance(transcripts, dict) else [None])]
+    bad = next((n for n in names if not plain_name(n)), None)
+    if bad is not None or not names[0]:
+        raise ValueError(f"episode {data.get('brief_id')!r} names the file {bad!r}, which is not a plain file name "
+                         "in the folder")
     data["published"] = dt.datetime.fromisoformat(data["published"])
     data["chapters"] = tuple(Chapter(**c) for c in data["chapters"])
     if data.get("transcripts"):

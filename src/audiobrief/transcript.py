@@ -108,17 +108,25 @@ def chapters_json(chapters: tuple[Chapter, ...], title: str, show: str) -> str:
 
 
 def write_transcripts(
-    folder: Path, stem: str, *, title: str, show: str,
+    folder: Path, episode_id: str, *, title: str, show: str,
     chapters: tuple[Chapter, ...], sentences: tuple[SentenceTiming, ...], words: Words | None = None,
 ) -> Transcripts:
-    """Write ``<stem>.txt``, ``.vtt``, ``.srt`` and ``.chapters.json`` into ``folder``.
+    """Write ``<id>-<hash>.txt``, ``.vtt``, ``.srt`` and ``.chapters.json`` into ``folder``.
+
+    The hash is of the four files' contents, so their names change exactly when what they say
+    changes (a renamed speaker, a new chapter title): a cache or a podcast app never keeps a stale
+    transcript under a name it has seen before.
 
     :returns: their file names, relative to ``folder``.
     """
+    import hashlib
+
     all_cues = cues(sentences, words)
+    texts = (render_text(title, chapters, sentences), render_vtt(all_cues), render_srt(all_cues),
+             chapters_json(chapters, title, show))
+    digest = hashlib.sha256("\0".join(texts).encode("utf-8")).hexdigest()[:10]
+    stem = f"{episode_id}-{digest}"
     names = Transcripts(f"{stem}.txt", f"{stem}.vtt", f"{stem}.srt", f"{stem}.chapters.json")
-    (folder / names.text).write_text(render_text(title, chapters, sentences), encoding="utf-8")
-    (folder / names.vtt).write_text(render_vtt(all_cues), encoding="utf-8")
-    (folder / names.srt).write_text(render_srt(all_cues), encoding="utf-8")
-    (folder / names.chapters_json).write_text(chapters_json(chapters, title, show), encoding="utf-8")
+    for name, text in zip((names.text, names.vtt, names.srt, names.chapters_json), texts, strict=True):
+        (folder / name).write_text(text, encoding="utf-8")
     return names

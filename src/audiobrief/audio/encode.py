@@ -8,10 +8,11 @@ wrong length, or off the loudness target fails the build.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -35,37 +36,56 @@ log = logging.getLogger(__name__)
 _MP3_LOSS_LU = 0.4
 
 
-def _ahead(chunks: Iterator[np.ndarray], depth: int = 2) -> Iterator[np.ndarray]:
-    """``chunks``, produced by a helper thread ``depth`` ahead: mastering math overlaps the encoder."""
+def _ahead(chunks: Iterator[np.ndarray], depth: int = 2) -> Generator[np.ndarray, None, None]:
+    """``chunks``, produced by a helper thread ``depth`` ahead: mastering math overlaps the encoder.
+
+    The helper ends with the consumer, whichever way it stops: when the encoder raises, or the
+    generator is closed early, the helper is told to stop and joined, so no thread outlives the
+    episode (and its audio) in a long-running ``watch``.
+    """
     import queue
     import threading
 
     pipe: queue.Queue[np.ndarray | BaseException | None] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: np.ndarray | BaseException | None) -> bool:
+        while not stop.is_set():
+            try:
+                pipe.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
 
     def produce() -> None:
         try:
             for chunk in chunks:
-                pipe.put(chunk)
-            pipe.put(None)
+                if not put(chunk):
+                    return
+            put(None)
         except BaseException as exc:  # handed to the consumer, which raises it
-            pipe.put(exc)
+            put(exc)
 
     worker = threading.Thread(target=produce, name="audiobrief-master", daemon=True)
     worker.start()
-    while (item := pipe.get()) is not None:
-        if isinstance(item, BaseException):
-            raise item
-        yield item
-    worker.join()
+    try:
+        while (item := pipe.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join()
 
 
 def _encode_mp3(chunks: Iterator[np.ndarray], path: Path, settings: AudioSettings) -> None:
     from pedalboard.io import AudioFile
 
     try:
-        with AudioFile(str(path), "w", settings.sample_rate_hz, 1,
-                       quality=f"{settings.bitrate_kbps} kbps") as handle:
-            for chunk in _ahead(chunks):
+        with (AudioFile(str(path), "w", settings.sample_rate_hz, 1, quality=f"{settings.bitrate_kbps} kbps") as handle,
+              contextlib.closing(_ahead(chunks)) as ahead):
+            for chunk in ahead:
                 handle.write(np.asarray(chunk, dtype=np.float32)[None, :])
     except (ValueError, RuntimeError) as exc:
         raise AudioError(f"encoding {path.name} as MP3 failed: {exc}") from exc

@@ -7,10 +7,11 @@ Segments arrive leveled (see :mod:`audiobrief.speech`); joining them is array co
 
 from __future__ import annotations
 
-import sys
+import functools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+import numpy as np
 
 from ..config import AudioSettings
 from ..errors import AudioError
@@ -54,27 +55,18 @@ def _silence(ms: int, rate_hz: int) -> bytes:
     return b"\x00\x00" * (ms * rate_hz // 1000)
 
 
+@functools.cache
 def chime(rate_hz: int) -> bytes:
     """A short two-note chime (generated, so nothing copyrighted ships): about 0.6 s."""
-    import array
-    import math
-
-    samples = array.array("h")
-    for freq, ms, start_ms in ((784.0, 420, 0), (1046.5, 460, 140)):
+    notes = ((784.0, 420, 0), (1046.5, 460, 140))
+    length = max(start_ms * rate_hz // 1000 + ms * rate_hz // 1000 for _, ms, start_ms in notes)
+    samples = np.zeros(length, dtype=np.int64)
+    for freq, ms, start_ms in notes:
         offset = start_ms * rate_hz // 1000
-        count = ms * rate_hz // 1000
-        while len(samples) < offset + count:
-            samples.append(0)
-        for i in range(count):
-            t = i / rate_hz
-            value = 0.22 * math.exp(-t * 7.0) * (math.sin(2 * math.pi * freq * t) + 0.3 * math.sin(4 * math.pi * freq * t))
-            samples[offset + i] = max(-32767, min(32767, samples[offset + i] + int(value * 32767)))
-    return samples.tobytes() if sys.byteorder == "little" else _byteswapped(samples)
-
-
-def _byteswapped(samples: Any) -> bytes:
-    samples.byteswap()
-    return bytes(samples.tobytes())
+        t = np.arange(ms * rate_hz // 1000) / rate_hz
+        value = 0.22 * np.exp(-t * 7.0) * (np.sin(2 * np.pi * freq * t) + 0.3 * np.sin(4 * np.pi * freq * t))
+        samples[offset:offset + len(t)] += np.trunc(value * 32767).astype(np.int64)
+    return bytes(np.clip(samples, -32767, 32767).astype("<i2").tobytes())
 
 
 @dataclass(frozen=True, slots=True)

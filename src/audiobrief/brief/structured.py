@@ -6,15 +6,14 @@ import datetime as dt
 import functools
 import json
 import logging
+import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import BriefError
 from ..models import Brief, Fact, Narrative, Source
+from ..sanitize import clean_text, unsafe_characters, url_problem
 from .helpers import _clean, slugify
-
-if TYPE_CHECKING:
-    pass
 
 log = logging.getLogger("audiobrief.brief")
 
@@ -112,26 +111,65 @@ def validate_brief_data(data: Any, *, path: str | None = None) -> None:
     raise BriefError(f"field '{where or 'top level'}': {error.message}", path=path)
 
 
+def _cleaned(data: Any, where: str, notes: list[str]) -> Any:
+    """``data`` with every string (keys too) stripped of lone surrogates and control characters, noting each field."""
+    if isinstance(data, str):
+        count = unsafe_characters(data)
+        if not count:
+            return data
+        notes.append(f"{where or 'a field name'}: removed {count} control or invalid character(s)")
+        return clean_text(data)
+    if isinstance(data, dict):
+        return {_cleaned(key, "", notes) if isinstance(key, str) else key:
+                _cleaned(value, f"{where}.{key}" if where else str(key), notes) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_cleaned(value, f"{where}[{i}]", notes) for i, value in enumerate(data)]
+    return data
+
+
+#: An id names the episode's files and guid: no separators, no leading dot, nothing a file name cannot hold.
+_ID = re.compile(r"[^./\\\s][^/\\\s]{0,99}")
+
+
+def _source_url(raw: dict[str, Any], index: int, notes: list[str]) -> str | None:
+    url = raw.get("url")
+    if url is None:
+        return None
+    problem = url_problem(url)
+    if problem is None:
+        return str(url)
+    notes.append(f"sources[{index}].url {url[:80]!r} {problem}; dropped the link (the source stays)")
+    return None
+
+
 def brief_from_mapping(data: Any, *, path: str | None = None, brief_id: str | None = None, language: str = "en") -> Brief:
     """Build a brief from the structured form (decoded JSON or YAML), checked against its JSON Schema.
 
-    ``language`` is the brief's when it declares none.
+    ``language`` is the brief's when it declares none. Text is cleaned of control characters and
+    lone surrogates, and links that are not http(s) are dropped, each with a warning naming the field.
 
     :raises BriefError: naming the field that is missing or of the wrong type.
     """
+    notes: list[str] = []
+    data = _cleaned(data, "", notes)
     validate_brief_data(data, path=path)
+    ident = data.get("id")
+    if ident and not _ID.fullmatch(ident):
+        raise BriefError(f"field 'id' is {ident[:80]!r}; an id names the episode's files, so give letters, digits, "
+                         "'-', '_' or '.' (no '/', spaces or leading dot), at most 100 characters", path=path)
     title = _clean(data["title"])
     if not title:
         raise BriefError("field 'title' is empty; give the headline", path=path)
-    sources = tuple(Source(number=raw["number"], outlet=_clean(raw["outlet"]), url=raw.get("url"))
-                    for raw in data.get("sources") or [])
+    sources = tuple(Source(number=raw["number"], outlet=_clean(raw["outlet"]), url=_source_url(raw, i, notes))
+                    for i, raw in enumerate(data.get("sources") or []))
     facts = []
     for raw in data.get("facts") or []:
         if isinstance(raw, str):
             facts.append(Fact(_clean(raw), ()))
         else:
             facts.append(Fact(_clean(raw["text"]), tuple(raw.get("sources") or ())))
-    narratives = [Narrative(label=_clean(raw["label"]), text=_clean(raw["text"]), outlet=raw.get("outlet"))
+    narratives = [Narrative(label=_clean(raw["label"]), text=_clean(raw["text"]),
+                            outlet=_clean(raw["outlet"]) or None if raw.get("outlet") else None)
                   for raw in data.get("narratives") or []]
     published = None
     raw_published = data.get("published")
@@ -145,8 +183,11 @@ def brief_from_mapping(data: Any, *, path: str | None = None, brief_id: str | No
             ) from exc
         if published.tzinfo is None:
             published = published.replace(tzinfo=dt.UTC)
+    where = path or "<brief>"
+    for note in notes:
+        log.warning("%s: %s", where, note)
     return Brief(
-        id=data.get("id") or brief_id or slugify(Path(path).stem if path else title),
+        id=ident or brief_id or slugify(Path(path).stem if path else title),
         title=title,
         summary=_clean(data.get("summary") or ""),
         facts=tuple(facts),
@@ -155,4 +196,5 @@ def brief_from_mapping(data: Any, *, path: str | None = None, brief_id: str | No
         published=published,
         language=data.get("language") or language,
         path=path,
+        warnings=tuple(f"{where}: {note}" for note in notes),
     )

@@ -94,8 +94,16 @@ class HibariEngine:
         return ["en"] if cls.voice_for("en") else []
 
     def fingerprint(self) -> str:
-        """hibari version, voice and speed."""
-        return f"hibari/{metadata.version('hibari-tts')}/{self.voice}/speed={self.speed}"
+        """hibari version, the voice model's content and the speed."""
+        return f"hibari/{metadata.version('hibari-tts')}/{self.voice}/{self._voice_digest}/speed={self.speed}"
+
+    @functools.cached_property
+    def _voice_digest(self) -> str:
+        from hibari.voices import voice_path
+
+        from ..digests import file_sha256
+
+        return file_sha256(voice_path(self.voice, download_missing=False))[:16]
 
     def release(self) -> None:
         """Unload every hibari model this process holds."""

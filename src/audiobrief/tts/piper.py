@@ -121,9 +121,16 @@ class PiperEngine:
         return ["en"] if cls.voice_for("en") else []
 
     def fingerprint(self) -> str:
-        """Engine version, model file name and size, and the voice settings (never the thread count)."""
+        """Engine version, the content of the model and its config, and the voice settings (never the thread count).
+
+        The model is digested once per file version (see :mod:`audiobrief.digests`), so a rebuild does not read it again.
+        """
+        from ..digests import file_sha256
+
         version = metadata.version("piper-tts")
-        return (f"piper/{version}/{self.model.name}/{self.model.stat().st_size}/ls={self.length_scale}"
+        model = file_sha256(self.model)[:16]
+        config = file_sha256(f"{self.model}.json")[:16]
+        return (f"piper/{version}/{self.model.name}/{model}/{config}/ls={self.length_scale}"
                 f"/ns={self.noise_scale}/nw={self.noise_w_scale}"
                 + (f"/ss={self.sentence_silence_s}" if self.sentence_silence_s else ""))
 
