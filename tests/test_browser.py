@@ -67,3 +67,55 @@ def test_page_plays_and_chapters_seek_the_player(site, tmp_path: Path) -> None:
             assert external == [], f"the page fetched external resources: {external}"
         finally:
             browser.close()
+
+
+def test_a_hostile_brief_runs_no_script_and_raises_no_dialog(tmp_path: Path) -> None:
+    import json
+
+    folder = tmp_path / "show"
+    brief = tmp_path / "hostile.json"
+    brief.write_text(json.dumps({
+        "id": "hostile", "title": "Toll <script>alert('title')</script><img src=x onerror=alert('img')>",
+        "sources": [{"number": 1, "outlet": "Gazette", "url": "javascript:alert('source')"},
+                    {"number": 2, "outlet": "Post", "url": "data:text/html,<script>alert('data')</script>"}],
+        "facts": [{"text": "A fact <svg onload=alert('fact')>.", "sources": [1, 2]}],
+        "narratives": [{"label": "Narrative <b onmouseover=alert('label')>A</b>", "outlet": "Gazette",
+                        "text": "It is fair."}],
+    }))
+    engine = FakeEngine(ms_per_word=150)
+
+    def prepare(base: str) -> None:
+        build([brief], folder, replace(Settings(), base_url=base), engines={"host": engine, "narrative": engine},
+              published=DATE)
+        # and a page tampered with after the build: the policy must stop what the escaping did not
+        page = (folder / "index.html").read_text()
+        (folder / "tampered.html").write_text(page.replace("<main>", "<main><script>window.pwned = 'inline'</script>"
+                                                           "<img src=x onerror=\"window.pwned = 'handler'\">"
+                                                           "<a id=js href=\"javascript:window.pwned = 'link'\">x</a>"))
+
+    with serving(folder, prepare) as base, playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        try:
+            page = browser.new_page()
+            dialogs: list[str] = []
+            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            page.goto(base + "index.html")
+            page.wait_for_load_state("load")
+            links = page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
+            assert not [h for h in links if h.split(":")[0].lower() not in ("http", "https") and ":" in h], links
+            page.hover("article h2")
+            for element in page.locator("article a, ol.chapters button").all():
+                element.hover()
+            assert dialogs == []
+            assert page.locator("article h2").inner_text().startswith("Toll <script>")  # shown as text
+            page.goto(base + "tampered.html")
+            page.wait_for_load_state("load")
+            page.click("#js")
+            page.wait_for_timeout(300)
+            assert page.evaluate("() => window.pwned") is None
+            assert dialogs == []
+            # the page's own script still runs under the policy: a chapter button seeks the player
+            page.locator("ol.chapters button").nth(1).click()
+            page.wait_for_function("() => document.querySelector('audio').currentTime > 0", timeout=10_000)
+        finally:
+            browser.close()

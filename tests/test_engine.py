@@ -370,3 +370,88 @@ def test_items_written_as_text_are_well_formed_and_round_trip(title: str, notes:
     assert chapter_element.get("title") == _xml_safe(chapter)
     assert chapter_element.get("href") == "https://example.org/?a=1&b=\"2\""
     assert feedparser.parse(xml).bozo == 0
+
+
+# --- running unattended: threads, progress, temporary files, failing early ------------------------------
+
+
+def test_pruning_keeps_another_builds_write_in_progress_and_drops_stale_ones(tmp_path: Path) -> None:
+    cache = SegmentCache(tmp_path)
+    (tmp_path / "ab").mkdir()
+    fresh, stale = tmp_path / "ab" / ".abcdef012345.x1.tmp", tmp_path / "ab" / ".abcdef012345.x2.tmp"
+    fresh.write_bytes(b"being written")
+    stale.write_bytes(b"left by a killed build")
+    two_hours_ago = time.time() - 7200
+    os.utime(stale, (two_hours_ago, two_hours_ago))
+    cache.prune()
+    assert fresh.exists() and not stale.exists()
+
+
+def test_progress_events_arrive_in_order_planned_first_then_counting_up(tmp_path: Path) -> None:
+    cache = SegmentCache(tmp_path / "cache")
+    _build([EXAMPLES / "seed-brief.txt"], tmp_path / "a", cache, _fake())
+    edited = tmp_path / "edited.txt"
+    edited.write_text((EXAMPLES / "seed-brief.txt").read_text().replace("Vostochny", "Vostochny Cosmodrome"))
+    events = []
+    _build([edited, EXAMPLES / "seed-brief.json"], tmp_path / "b", cache, _fake(), jobs=2, progress=events.append)
+    stages = [e.stage for e in events if e.stage in ("planned", "segment")]
+    assert stages[0] == "planned" and stages.count("planned") == 1, stages[:5]
+    planned = next(e for e in events if e.stage == "planned")
+    done = [planned.done] + [e.done for e in events if e.stage == "segment"]
+    assert done == sorted(done) and len(set(done)) == len(done) and done[-1] == planned.total
+    assert planned.cached > 0  # the cache hits are counted in "planned", not sent before it
+
+
+def test_when_the_encoder_fails_every_thread_of_the_build_ends(tmp_path: Path, monkeypatch) -> None:
+    import threading
+
+    import pedalboard.io
+
+    from audiobrief.errors import AudioError
+
+    real = pedalboard.io.AudioFile
+
+    class Failing:
+        def __init__(self, *args, **kwargs) -> None:
+            self.handle = real(*args, **kwargs)
+            self.writes = 0
+
+        def __enter__(self):
+            self.handle.__enter__()
+            return self
+
+        def __exit__(self, *exc) -> None:
+            self.handle.__exit__(*exc)
+
+        def write(self, samples) -> None:
+            self.writes += 1
+            if self.writes == 2:
+                raise RuntimeError("disk on fire")
+            self.handle.write(samples)
+
+    before = {t.ident for t in threading.enumerate()}
+    monkeypatch.setattr(pedalboard.io, "AudioFile", Failing)
+    with pytest.raises(AudioError, match="disk on fire"):
+        _build([EXAMPLES / "seed-brief.txt"], tmp_path / "show", None, _fake(), jobs=2)
+    left = [t for t in threading.enumerate() if t.ident not in before and t.is_alive()]
+    assert left == [], [t.name for t in left]
+    assert not list((tmp_path / "show").glob("*.mp3"))
+
+
+def test_a_feed_that_cannot_be_made_fails_before_any_speech(tmp_path: Path, monkeypatch) -> None:
+    import audiobrief.feed
+
+    from audiobrief.errors import FeedError
+
+    real = audiobrief.feed.build_feed
+
+    def refuse_items(show, episodes, *args, **kwargs):  # an item the feed cannot carry (say, its chapter)
+        if episodes:
+            raise FeedError("this feed cannot carry that chapter")
+        return real(show, episodes, *args, **kwargs)
+
+    monkeypatch.setattr(audiobrief.feed, "build_feed", refuse_items)
+    engine = _fake()
+    with pytest.raises(FeedError):
+        _build([EXAMPLES / "seed-brief.txt"], tmp_path / "show", None, engine)
+    assert engine.calls == []

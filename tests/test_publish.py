@@ -260,3 +260,76 @@ def test_publish_copies_the_show_feed_last(served, tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     result = CliRunner().invoke(cli, ["publish", str(tmp_path / "empty"), str(dest)])
     assert result.exit_code == 1 and "not a built show folder" in result.output
+
+
+@pytest.fixture
+def hostile_host() -> Iterator[tuple[str, dict[str, tuple[int, dict[str, str], bytes]]]]:
+    """A web server answering whatever the test puts in its table: path -> (status, headers, body)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    table: dict[str, tuple[int, dict[str, str], bytes]] = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            status, headers, body = table.get(self.path, (404, {}, b"not here"))
+            self.send_response(status)
+            for key, value in {"Content-Length": str(len(body)), **headers}.items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_HEAD = do_GET
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/", table
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _feed(base: str, *items: tuple[str, str]) -> bytes:
+    """A small feed whose items have these (enclosure URL, chapters URL)."""
+    entries = "".join(f"""<item><title>E{i}</title><guid>g{i}</guid><pubDate>Wed, 13 Sep 2023 06:00:00 +0000</pubDate>
+<enclosure url="{enclosure}" length="10" type="audio/mpeg"/>
+<podcast:chapters url="{chapters}" type="application/json+chapters"/></item>""" for i, (enclosure, chapters) in
+                      enumerate(items))
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"
+     xmlns:podcast="https://podcastindex.org/namespace/1.0" xmlns:atom="http://www.w3.org/2005/Atom">
+<channel><title>T</title><description>D</description><language>en</language>
+<atom:link href="{base}feed.xml" rel="self"/>{entries}</channel></rss>""".encode()
+
+
+def test_check_fetches_only_http_links_never_files_or_redirects_elsewhere(hostile_host, monkeypatch) -> None:
+    base, table = hostile_host
+
+    def no_files(*args: object, **kwargs: object) -> None:
+        raise AssertionError("check opened a file: URL")
+
+    monkeypatch.setattr(urllib.request.FileHandler, "file_open", no_files)
+    table["/feed.xml"] = (200, {"Content-Type": "application/rss+xml"},
+                          _feed(base, ("file:///etc/passwd", base + "c.json"), (base + "e.mp3", base + "moved.json")))
+    table["/e.mp3"] = (200, {"Content-Type": "audio/mpeg"}, b"0123456789")
+    table["/moved.json"] = (302, {"Location": "file:///etc/hostname"}, b"")
+    report = check_show(base + "feed.xml", loudness=False)
+    messages = "\n".join(str(p) for p in report.errors)
+    assert "enclosure file:///etc/passwd cannot be fetched" in messages
+    assert f"podcast:chapters {base}moved.json cannot be read" in messages
+
+
+def test_check_caps_what_it_downloads(hostile_host, monkeypatch) -> None:
+    import audiobrief.check as check
+
+    base, table = hostile_host
+    table["/feed.xml"] = (200, {}, _feed(base, (base + "e.mp3", base + "c.json")) + b"<!--" + b"x" * 50_000 + b"-->")
+    monkeypatch.setattr(check, "MAX_DOCUMENT_BYTES", 20_000)
+    report = check_show(base + "feed.xml", loudness=False)
+    assert [p.message for p in report.errors] == [f"cannot read the feed ({base}feed.xml: larger than 0.02 MB; "
+                                                  "check stops reading there)"]

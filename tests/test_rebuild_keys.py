@@ -105,8 +105,9 @@ def _audio(**values: object) -> Callable[[Path, Settings], Settings]:
     return lambda root, settings: replace(settings, audio=replace(settings.audio, **values))
 
 
-def _voices(default: VoiceChoice = VoiceChoice(), **languages: VoiceChoice) -> Callable[[Path, Settings], Settings]:
-    return lambda root, settings: replace(settings, voice_table=VoiceTable(default, tuple(languages.items())))
+def _voices(default: VoiceChoice | None = None, **languages: VoiceChoice) -> Callable[[Path, Settings], Settings]:
+    table = VoiceTable(default or VoiceChoice(), tuple(languages.items()))
+    return lambda root, settings: replace(settings, voice_table=table)
 
 
 def _nothing(root: Path, settings: Settings) -> Settings:
@@ -287,6 +288,15 @@ def test_every_setting_reaches_the_keys_of_what_it_changes(baseline: Path, tmp_p
             assert other_show != show, f"[show] {field.name} does not reach the show files' key"
         walked.append(field.name)
     assert len(walked) == len(dataclasses.fields(section)) >= 12
+
+
+def test_a_one_language_show_sees_an_edit_of_its_language_folder(baseline: Path, tmp_path: Path) -> None:
+    root = tmp_path / "show"
+    shutil.copytree(baseline, root, symlinks=True)
+    (root / "briefs" / "es.json").unlink()  # nothing else to replan: only the inputs key can see the edit
+    assert _build(root, _settings()).unchanged == ("en-story",)
+    _append("templates/en/intro.txt.j2", " Stay with us.")(root, _settings())
+    assert _build(root, _settings()).unchanged == ()
 
 
 def test_a_rebuilt_episode_says_and_shows_the_new_words(baseline: Path, tmp_path: Path) -> None:

@@ -176,3 +176,34 @@ def test_load_script_reports_its_figures_with_zero_errors() -> None:
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "requests/s" in run.stdout and "p99" in run.stdout and "errors: 0" in run.stdout
+
+
+@pytest.mark.parametrize(("value", "status"), [
+    ("bytes=" + "9" * 5000 + "-", 416),                   # a first byte past any file: unsatisfiable
+    ("bytes=0-" + "9" * 5000, 206),                       # a last byte past the end: up to the end
+    ("bytes=-" + "9" * 5000, 206),                        # a suffix longer than the file: the whole file
+    ("bytes=\u0661-\u0662", 200),                         # digits of another script: nonsense, ignored
+])
+def test_ranges_of_any_length_are_parsed_defensively(site, value: str, status: int,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    port, _ = site
+    request = f"GET /episode.mp3 HTTP/1.1\r\nHost: x\r\nRange: {value}\r\nConnection: close\r\n\r\n"
+    reply = _raw(port, request.encode("latin-1", "replace"))
+    assert reply.startswith(f"HTTP/1.1 {status} ".encode()), reply[:200]
+    if status == 416:
+        assert f"Content-Range: bytes */{SIZE}".encode() in reply
+    if status == 206:
+        assert f"Content-Range: bytes 0-{SIZE - 1}/{SIZE}".encode() in reply
+    assert _get(port, "HEAD", "/feed.xml").status == 200  # the server lives on
+    assert "Traceback" not in caplog.text and not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_the_show_page_is_served_with_its_content_security_policy(site) -> None:
+    from audiobrief.standards import SHOW_PAGE_CSP
+
+    port, folder = site
+    (folder / "index.html").write_text("<!doctype html><title>x</title>")
+    page = _get(port, "GET", "/index.html")
+    assert page.getheader("Content-Security-Policy") == SHOW_PAGE_CSP
+    assert "'unsafe-inline'" not in SHOW_PAGE_CSP.split("script-src")[1].split(";")[0]
+    assert page.getheader("X-Content-Type-Options") == "nosniff"

@@ -336,9 +336,13 @@ def _check_requests(report: CheckReport, where: str, url: str, mime: str, fetch:
 
 def _check_audio(report: CheckReport, where: str, path: Path, loudness: Loudness | None) -> float | None:
     from mutagen import File as MutagenFile
+    from mutagen import MutagenError
     from mutagen.mp3 import MP3, BitrateMode
 
-    audio = MutagenFile(str(path))
+    try:
+        audio = MutagenFile(str(path))
+    except MutagenError:
+        audio = None
     if audio is None:
         report.add("error", where, f"{path.name} is not audio mutagen can read", "rebuild the episode")
         return None
@@ -373,11 +377,12 @@ def _check_audio(report: CheckReport, where: str, path: Path, loudness: Loudness
 
 
 def _id3_chapters(path: Path) -> list[tuple[float, str]] | None:
+    from mutagen import MutagenError
     from mutagen.id3 import ID3, ID3NoHeaderError
 
     try:
         tags = ID3(str(path))
-    except ID3NoHeaderError:
+    except (ID3NoHeaderError, MutagenError):
         return None
     return [(float(c.start_time), c.sub_frames["TIT2"].text[0] if "TIT2" in c.sub_frames else "")
             for c in tags.getall("CHAP")]

@@ -171,6 +171,40 @@ def _story(brief: Brief, render: Any, words: Words, *, prefix: str = "", story: 
     return segments
 
 
+def _with_words(brief: Brief, pronunciations: Mapping[str, str] | None) -> Brief:
+    """``brief`` without the facts and narratives that have nothing to say once made speakable (only
+    symbols, emoji or a link), each dropped with a warning; an error when nothing is left.
+
+    :raises BriefError: naming the file, when no fact or narrative has words.
+    """
+    from .errors import BriefError
+
+    def says(text: str) -> bool:
+        return bool(speakable(text, pronunciations, brief.language).strip())
+
+    where = brief.path or brief.id
+    facts = []
+    for i, fact in enumerate(brief.facts):
+        if says(fact.text):
+            facts.append(fact)
+        else:
+            log.warning("%s: facts[%d] %r has nothing to say aloud (only symbols, emoji or links); skipped it",
+                        where, i, fact.text[:60])
+    narratives = []
+    for i, narrative in enumerate(brief.narratives):
+        if says(narrative.text):
+            narratives.append(narrative)
+        else:
+            log.warning("%s: narratives[%d] %r has nothing to say aloud (only symbols, emoji or links); skipped it",
+                        where, i, narrative.text[:60])
+    if not facts and not narratives:
+        raise BriefError("no fact or narrative has words to say aloud (only symbols, emoji or links); give the "
+                         "brief its text", path=brief.path)
+    if len(facts) == len(brief.facts) and len(narratives) == len(brief.narratives):
+        return brief
+    return replace(brief, facts=tuple(facts), narratives=tuple(narratives))
+
+
 def _checked(brief_id: str, title: str, language: str, segments: list[Segment]) -> Script:
     empty = [s.id for s in segments if not s.text.strip()]
     if empty:
@@ -198,6 +232,7 @@ def render_script(
     """
     render = _renderer(show, published, templates_dir, pronunciations, brief.language)
     words = words_for(brief.language, templates_dir)
+    brief = _with_words(brief, pronunciations)
     segments = [Segment("intro", "intro", "host", "intro", brief.title, render("intro", brief=brief))]
     segments += _story(brief, render, words)
     segments.append(Segment("outro", "outro", "host", "outro", words.chapters.outro,
@@ -234,6 +269,7 @@ def render_digest_script(
     segments = [Segment("greeting", "intro", "host", "greeting", title,
                         render("digest_intro", title=title, headlines=headlines, count=len(briefs)))]
     for n, brief in enumerate(briefs, start=1):
+        brief = _with_words(brief, pronunciations)
         if brief.language == language:
             segments += _story(brief, render, words, prefix=f"s{n}-", story=brief.title)
             continue

@@ -120,8 +120,10 @@ def _cleaned(data: Any, where: str, notes: list[str]) -> Any:
         notes.append(f"{where or 'a field name'}: removed {count} control or invalid character(s)")
         return clean_text(data)
     if isinstance(data, dict):
+        # A link is never repaired into another link: one with control characters is dropped whole (_source_url).
         return {_cleaned(key, "", notes) if isinstance(key, str) else key:
-                _cleaned(value, f"{where}.{key}" if where else str(key), notes) for key, value in data.items()}
+                value if key == "url" else _cleaned(value, f"{where}.{key}" if where else str(key), notes)
+                for key, value in data.items()}
     if isinstance(data, list):
         return [_cleaned(value, f"{where}[{i}]", notes) for i, value in enumerate(data)]
     return data
