@@ -79,10 +79,11 @@ def test_unknown_engine_and_bad_config_are_clear(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "unknown key in [show]: titel; known keys: title," in result.output
 
 
-def test_engines_lists_piper_as_ready() -> None:
+def test_engines_lists_the_default_and_the_fallback_as_ready() -> None:
     result = CliRunner().invoke(cli, ["engines"])
     assert result.exit_code == 0
-    assert re.search(r"^ok +piper", result.output, re.M)
+    assert re.search(r"^ok +hibari .*\(default\)$", result.output, re.M)
+    assert re.search(r"^ok +piper .*\(the fallback\)$", result.output, re.M)
     assert "gtts" in result.output
 
 
@@ -140,7 +141,8 @@ def test_real_end_to_end_build_with_the_default_voice(tmp_path: Path) -> None:
     from audiobrief.cache import SegmentCache, default_cache_dir
     from audiobrief.config import Settings
     from audiobrief.pipeline import build
-    from audiobrief.tts.piper import loaded_voices
+    from audiobrief.tts.hibari import loaded_voices as hibari_voices
+    from audiobrief.tts.piper import loaded_voices as piper_voices
 
     audio = mp3.read_bytes()
     again = build([EXAMPLES / "seed-brief.txt"], out, Settings(), cache=SegmentCache(default_cache_dir()))
@@ -149,7 +151,7 @@ def test_real_end_to_end_build_with_the_default_voice(tmp_path: Path) -> None:
                       cache=SegmentCache(default_cache_dir()))
     assert elsewhere.segments_synthesized == 0 and elsewhere.segments_cached == 12
     assert elsewhere.episodes[0].audio_file == mp3.name, "same speech, same mastering: the same bytes"
-    assert loaded_voices() == 0
+    assert hibari_voices() == piper_voices() == 0
 
 
 @pytest.mark.parametrize(

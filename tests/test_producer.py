@@ -162,7 +162,7 @@ def test_a_spanish_show_end_to_end_through_the_cli(tmp_path: Path, caplog: pytes
     # Nobody configured a voice: Piper has none for Spanish, so espeak-ng's Spanish voice reads it,
     # the narratives in audibly different variants of it, and the build says so in one line.
     assert data["voices"]["es"] == {"host": "espeak:es", "narratives": ["espeak:es+f3", "espeak:es+f4"], "labels": {}}
-    assert "no piper voice speaks 'es'; speaking it with espeak's voice 'es'" in caplog.text
+    assert "no hibari voice speaks 'es'; speaking it with espeak's voice 'es'" in caplog.text
     listed = subprocess.run(["espeak-ng", "--voices=es"], capture_output=True, text=True, check=True).stdout
     assert re.search(r"^\s*\d+\s+es\s", listed, re.M), "espeak-ng's voice 'es' is its Spanish voice"
 

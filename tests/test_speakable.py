@@ -54,3 +54,25 @@ def test_speakable_is_idempotent_and_total(text: str) -> None:
 
 def test_split_sentences_keeps_initialisms_inside() -> None:
     assert split_sentences("The U.S. team won. Then it rained!") == ("The U.S. team won.", "Then it rained!")
+
+
+def test_respelled_names_reach_the_voice_and_never_the_transcript(tmp_path) -> None:
+    import json
+
+    from audiobrief.config import Settings
+    from audiobrief.pipeline import build
+    from audiobrief.tts.fake import FakeEngine
+
+    brief = tmp_path / "names.json"
+    brief.write_text(json.dumps({"id": "names", "title": "Talks in Pyongyang",
+                                 "facts": ["Putin met Kim in Pyongyang on Wednesday."],
+                                 "narratives": [{"label": "Narrative A", "text": "Peskov called it historic."}]}))
+    engine = FakeEngine(ms_per_word=150)
+    result = build([brief], tmp_path / "out", Settings(), engines={"host": engine, "narrative": engine}, cache=None)
+    said = " ".join(engine.calls)
+    assert "Pootin met Kim in Pyong-yang" in said and "Pess-kov called it historic" in said
+    (episode,) = result.episodes
+    assert episode.transcripts is not None
+    for name in (episode.transcripts.vtt, episode.transcripts.text):
+        shown = (tmp_path / "out" / name).read_text()
+        assert "Putin met Kim in Pyongyang" in shown and "Pootin" not in shown and "Pyong-yang" not in shown

@@ -281,7 +281,7 @@ def test_engine_options_reach_the_engines_and_their_fingerprints(tmp_path: Path)
     config = _write(tmp_path / "audiobrief.toml", "[engine.piper]\nlength_scale = 1.25\nnoise_scale = 0.5\n"
                     "sentence_silence_s = 0.1\n[engine.espeak]\nvoice = \"en-gb\"\nrate_wpm = 200\n")
     settings = load_settings(config)
-    piper = make_engines(settings)["host"]
+    piper = make_engines(settings, "piper")["host"]
     assert (piper.length_scale, piper.noise_scale, piper.sentence_silence_s) == (1.25, 0.5, 0.1)  # type: ignore[attr-defined]
     assert "ls=1.25/ns=0.5" in piper.fingerprint() and "/ss=0.1" in piper.fingerprint()
     if shutil.which("espeak-ng"):

@@ -222,7 +222,7 @@ def test_gtts_outage_is_engine_unavailable_after_bounded_retries(fake_google, te
     engine = _impatient(endpoint)
     started = time.monotonic()
     with pytest.raises(EngineUnavailable, match=f"cannot reach Google's TTS service: {reason}.*after 3 attempt"
-                                                r".*--engine piper for offline speech.*fallback") as caught:
+                                                r".*--engine hibari for offline speech.*fallback") as caught:
         list(engine.synthesize(text))
     assert received == [text] * 3
     assert time.monotonic() - started < 5.0

@@ -172,7 +172,8 @@ class HibariOptions:
 class EngineSettings:
     """``[engine]``: which engine speaks, which one takes over when it cannot, and each one's options."""
 
-    name: str = "piper"
+    name: str = "hibari"
+    """The default: hibari's heart, heard best by measurement (``scripts/compare_voices.py``; README)."""
     fallback: str = "piper"
     """Engine used, with a warning, when the engine cannot run (not installed, a voice not
     downloaded) or its service stays unreachable; ``"none"`` makes that an error instead."""

@@ -328,7 +328,7 @@ def build(
     :param out_dir: the output folder (created if missing); earlier episodes in it stay in the feed.
     :param settings: show metadata, voices, audio targets, base URL.
     :param engines: role -> engine, overriding ``engine_name`` (tests pass a fake engine here).
-    :param engine_name: the engine for every role (default: the settings', normally ``piper``).
+    :param engine_name: the engine for every role (default: the settings', normally ``hibari``).
     :param templates_dir: a folder of script templates overriding the shipped ones.
     :param published: the episodes' date, overriding the briefs' and earlier builds'.
     :param keep: keep only the newest ``keep`` episodes in the feed, deleting the older ones' files.
@@ -467,7 +467,7 @@ def _build_locked(files: list[Path], out: Path, settings: Settings, voicing: Voi
         renderer = Renderer(voicing.engines, level_dbfs=settings.audio.segment_level_dbfs, cache=cache, executor=executor,
                             jobs=jobs, progress=relay)
         try:
-            renderer.submit([(s.key, s.segment.id, s.speaker, s.sentences) for p in todo for s in p.segments])
+            renderer.submit([(s.key, s.segment.id, s.speaker, s.sentences, s.spoken) for p in todo for s in p.segments])
             renderer.announce(lambda total, hits, spoken: notify(ProgressEvent(
                 "planned", total=total, done=hits + spoken, cached=hits, synthesized=spoken, episodes=len(todo))))
             with tempfile.TemporaryDirectory(prefix=".build-", dir=out) as tmp_name:

@@ -24,7 +24,7 @@ from .config import Settings
 from .languages import Words, words_for
 from .models import Brief, Script, Segment
 from .script import render_digest_script, render_script
-from .speakable import split_sentences
+from .speakable import said_as, split_sentences
 
 __all__ = [
     "EPISODE_NAMESPACE",
@@ -54,13 +54,16 @@ Speakers = Callable[[Segment], tuple[str, str]]
 
 @dataclass(frozen=True, slots=True)
 class SegmentPlan:
-    """One segment to speak: its script segment, the sentences it is spoken as, its cache key, and
-    the build's name for the engine and voice that speak it."""
+    """One segment to speak: its script segment, the sentences it is spoken as (as the transcripts
+    show them, and as the engine reads them: names respelled), its cache key, and the build's name
+    for the engine and voice that speak it."""
 
     segment: Segment
     sentences: tuple[str, ...]
     key: str
     speaker: str = "host"
+    spoken: tuple[str, ...] = ()
+    """What the engine reads, sentence by sentence (see :func:`~audiobrief.speakable.said_as`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,9 +83,13 @@ class EpisodePlan:
     key: str
 
 
-def segment_key(fingerprint: str, level_dbfs: float, sentences: Sequence[str]) -> str:
-    """The cache key of a segment: SHA-256 of the engine fingerprint, leveling target and sentences."""
+def segment_key(fingerprint: str, level_dbfs: float, sentences: Sequence[str],
+                spoken: Sequence[str] | None = None) -> str:
+    """The cache key of a segment: SHA-256 of the engine fingerprint, leveling target and sentences, and
+    what the engine reads when that differs from the sentences (a respelled name)."""
     text = "\x1e".join(sentences)
+    if spoken is not None and tuple(spoken) != tuple(sentences):
+        text += "\x1d" + "\x1e".join(spoken)
     return hashlib.sha256(f"seg1\0{fingerprint}\0{level_dbfs:.2f}\0{text}".encode()).hexdigest()
 
 
@@ -91,8 +98,11 @@ def plan_segments(script: Script, speakers: Speakers, level_dbfs: float) -> tupl
     plans = []
     for segment in script.segments:
         speaker, fingerprint = speakers(segment)
-        sentences = tuple(split_sentences(segment.text, segment.language or script.language))
-        plans.append(SegmentPlan(segment, sentences, segment_key(fingerprint, level_dbfs, sentences), speaker))
+        language = segment.language or script.language
+        sentences = tuple(split_sentences(segment.text, language))
+        spoken = tuple(said_as(s, language) for s in sentences)
+        plans.append(SegmentPlan(segment, sentences, segment_key(fingerprint, level_dbfs, sentences, spoken), speaker,
+                                 spoken))
     return tuple(plans)
 
 

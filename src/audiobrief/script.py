@@ -22,7 +22,7 @@ from typing import Any
 from .errors import TemplateError
 from .languages import Words, folder_names, format_list, shipped_languages, spoken_count, spoken_date, words_for
 from .models import Brief, Script, Segment, Show
-from .speakable import speakable
+from .speakable import has_words, speakable
 
 __all__ = ["TEMPLATE_KINDS", "make_environment", "render_digest_script", "render_script", "spoken_date"]
 
@@ -180,7 +180,7 @@ def _with_words(brief: Brief, pronunciations: Mapping[str, str] | None) -> Brief
     from .errors import BriefError
 
     def says(text: str) -> bool:
-        return bool(speakable(text, pronunciations, brief.language).strip())
+        return has_words(speakable(text, pronunciations, brief.language))
 
     where = brief.path or brief.id
     facts = []

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-__all__ = ["repair_text", "speakable", "split_sentences", "year_words"]
+__all__ = ["has_words", "repair_text", "said_as", "speakable", "split_sentences", "year_words"]
 
 _URL = re.compile(r"(https?://|www\.)[^\s)\]]+", re.I)  # a link in brackets leaves the closing bracket
 _MARKDOWN = re.compile(r"(\*\*|__|\*|`|#+\s+|\[(?=[^\]]*\]\()|\]\([^)]*\))", re.M)
@@ -111,6 +111,28 @@ def _speakable_once(text: str, table: Mapping[str, str], language: str) -> str:
     text = re.sub(r"([,;])(?=[^\s\d])", r"\1 ", text)  # "a,b" -> "a, b", but "350,000" stays
     text = re.sub(r"\s+", " ", text).strip(" ,;:")
     return text
+
+
+def said_as(text: str, language: str = "en") -> str:
+    """What the engine reads for the speakable ``text``: names respelled by the language's ``[say_as]``
+    table. The transcripts keep ``text``; only the voice gets this.
+
+    >>> said_as("Putin met Kim in Pyongyang.")
+    'Pootin met Kim in Pyong-yang.'
+    """
+    from .normalize import normalizer_for
+
+    normalizer = normalizer_for(language)
+    return normalizer.respelled(text) if normalizer is not None else text
+
+
+def has_words(text: str) -> bool:
+    """Whether ``text`` has anything to say aloud: a letter or a digit (not only marks, symbols or space).
+
+    >>> has_words("..."), has_words("— !"), has_words("5"), has_words("Ja.")
+    (False, False, True, True)
+    """
+    return any(c.isalnum() for c in text)
 
 
 def speakable(text: str, pronunciations: Mapping[str, str] | None = None, language: str = "en") -> str:

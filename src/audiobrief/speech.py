@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from .cache import SegmentCache
 from .errors import SynthesisError
 from .models import Script, SpokenSegment
-from .speakable import split_sentences
+from .speakable import said_as, split_sentences
 from .tts import TTSEngine
 
 __all__ = ["Progress", "RenderEvent", "Renderer", "check_speech", "level", "render_segment", "synthesize_script"]
@@ -81,16 +81,19 @@ def level(pcms: Sequence[bytes], target_dbfs: float) -> tuple[bytes, ...]:
     return tuple(np.clip(np.round(a * gain), -32768, 32767).astype("<i2").tobytes() for a in arrays)
 
 
-def render_segment(engine: TTSEngine, segment_id: str, sentences: Sequence[str], level_dbfs: float | None) -> SpokenSegment:
+def render_segment(engine: TTSEngine, segment_id: str, sentences: Sequence[str], level_dbfs: float | None,
+                   spoken: Sequence[str] | None = None) -> SpokenSegment:
     """Synthesize ``sentences`` one by one with ``engine``, check each, and level them together.
 
-    A module-level function of picklable arguments, so that any executor can run it.
+    ``spoken``, when given, is what the engine reads for each sentence (names respelled); the
+    result carries ``sentences``, which the transcripts show. A module-level function of
+    picklable arguments, so that any executor can run it.
 
     :raises SynthesisError: a sentence failed or failed its checks (names the segment and text).
     """
     buffers: list[bytes] = []
     rate: int | None = None
-    for sentence in sentences:
+    for sentence in spoken or sentences:
         chunks = list(engine.synthesize(sentence))
         rates = {c.sample_rate_hz for c in chunks}
         if len(rates) > 1 or (rate is not None and rates and rates != {rate}):
@@ -175,9 +178,10 @@ class Renderer:
 
         return done
 
-    def submit(self, segments: Sequence[tuple[str, str, str, Sequence[str]]]) -> None:
-        """Queue ``(key, segment id, role, sentences)`` items: cache hits are ready at once, misses go to the executor."""
-        for key, segment_id, role, sentences in segments:
+    def submit(self, segments: Sequence[tuple[str, str, str, Sequence[str], Sequence[str]]]) -> None:
+        """Queue ``(key, segment id, role, sentences, spoken)`` items (``spoken``: what the engine reads, or
+        empty for the sentences themselves): cache hits are ready at once, misses go to the executor."""
+        for key, segment_id, role, sentences, spoken in segments:
             self._wanted[key] = self._wanted.get(key, 0) + 1
             if key in self._futures or key in self._ready:
                 continue
@@ -188,7 +192,8 @@ class Renderer:
                 self._event(segment_id, cached=True)
                 continue
             engine = self.engines.get(role) or self.engines["host"]
-            future = self.executor.submit(render_segment, engine, segment_id, tuple(sentences), self.level_dbfs)
+            future = self.executor.submit(render_segment, engine, segment_id, tuple(sentences), self.level_dbfs,
+                                          tuple(spoken) or None)
             future.add_done_callback(self._on_done(key, segment_id))
             self._futures[key] = future
 
@@ -249,7 +254,9 @@ def synthesize_script(
     total = len(script.segments)
     for done, segment in enumerate(script.segments, start=1):
         engine = engines.get(segment.role) or engines["host"]
-        spoken.append(render_segment(engine, segment.id, split_sentences(segment.text, segment.language or script.language), level_dbfs))
+        language = segment.language or script.language
+        sentences = split_sentences(segment.text, language)
+        spoken.append(render_segment(engine, segment.id, sentences, level_dbfs, [said_as(s, language) for s in sentences]))
         log.debug("spoke %s", segment.id)
         if progress is not None:
             progress(done, total, segment.id)

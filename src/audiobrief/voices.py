@@ -3,7 +3,7 @@
 The host reads the intro, facts and outro; narratives get their own voice, chosen by label
 (``[voices] labels``) or in rotation (``[voices] narrative`` as a list). ``[voices]`` is for the
 show's language; ``[voices.languages.<code>]`` for any other. A language nobody configured is cast
-automatically: the configured engine (Piper) when it has a voice for it, else espeak-ng when
+automatically: the configured engine (hibari) when it has a voice for it, else Piper, else espeak-ng when
 installed, else gTTS when Google's service answers, with a one-line notice of the choice; when
 nothing here speaks the language, the error says what to install.
 
@@ -35,8 +35,9 @@ VoiceKey = tuple[str, str | None]
 #: Spanish voice measured at 104 Hz; with +f3 218 Hz, with +f4 184 Hz).
 ESPEAK_NARRATIVE_VARIANTS = ("+f3", "+f4")
 
-#: Engines tried, in order, for a language no voice is configured for (after the configured engine).
-AUTOMATIC_ORDER = ("espeak", "gtts")
+#: Engines tried, in order, for a language no voice is configured for (after the configured engine):
+#: hibari speaks English only, so another language goes to Piper (a voice for it), else espeak-ng, else gTTS.
+AUTOMATIC_ORDER = ("piper", "espeak", "gtts")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,9 @@
 """Mastering, one encode and one check: the episode file from a :class:`~.timeline.Timeline`.
 
-The timeline is mastered in memory (:func:`~.master.plan_master`), resampled to the episode rate,
-encoded once (MP3 in-process with pedalboard's LAME: CBR with a LAME Info header; M4A with
+The timeline is resampled to the episode rate, mastered there in memory
+(:func:`~.master.plan_master`: the limiter's true-peak estimate is only right at the rate the file
+will have; mastered at hibari's 24 kHz and resampled after, peaks landed 2 dB over the ceiling and
+every episode was encoded twice), encoded once (MP3 in-process with pedalboard's LAME: CBR with a LAME Info header; M4A with
 ffmpeg's AAC), tagged, and then decoded and measured once: a file that comes out silent, of the
 wrong length, or off the loudness target fails the build.
 """
@@ -23,7 +25,7 @@ from ..config import AudioSettings
 from ..errors import AudioError
 from ..ffmpeg import run_ffmpeg
 from ..models import Chapter, EpisodeAudio
-from .dsp import stream_resample
+from .dsp import resample
 from .loudness import CHUNK, Loudness, Meter, measure
 from .master import plan_master
 from .tags import EpisodeTags, ffmetadata, tag_m4a, tag_mp3
@@ -132,15 +134,19 @@ def encode_episode(timeline: Timeline, out_path: Path, settings: AudioSettings, 
     :returns: the episode file with its measured duration, size and loudness.
     :raises AudioError: the file came out silent, off target or of the wrong length, or encoding failed.
     """
-    samples = np.frombuffer(timeline.pcm, dtype="<i2").astype(np.float32) / 32768.0
+    rate = settings.sample_rate_hz
+
+    def at_episode_rate() -> np.ndarray:
+        samples = np.frombuffer(timeline.pcm, dtype="<i2").astype(np.float32) / 32768.0
+        return resample(samples, timeline.sample_rate_hz, rate).astype(np.float32)
+
     m4a = settings.format == "m4a"
     # LAME at low bitrates reads about 0.4 LU quieter than its input (measured on speech and on a
     # pure tone, with ffmpeg's libmp3lame too); aim that much higher, then check on the file.
     loss_lu = 0.0 if m4a or settings.bitrate_kbps > 128 else _MP3_LOSS_LU
-    plan = plan_master(samples, timeline.sample_rate_hz, settings.target_lufs + loss_lu, settings.true_peak_dbtp)
-    del samples
+    plan = plan_master(at_episode_rate(), rate, settings.target_lufs + loss_lu, settings.true_peak_dbtp)
     for attempt in range(2):
-        chunks = stream_resample(plan.chunks(), timeline.sample_rate_hz, settings.sample_rate_hz)
+        chunks = plan.chunks()
         if m4a:
             _encode_m4a(chunks, out_path, settings, tags, timeline.chapters)
         else:
@@ -155,10 +161,8 @@ def encode_episode(timeline: Timeline, out_path: Path, settings: AudioSettings, 
             # octave do): master again under a ceiling lowered by the overshoot.
             log.info("%s: true peak %.1f dB over the ceiling after encoding; mastering again under a lower one",
                      out_path.name, overshoot)
-            samples = np.frombuffer(timeline.pcm, dtype="<i2").astype(np.float32) / 32768.0
-            plan = plan_master(samples, timeline.sample_rate_hz, settings.target_lufs + loss_lu - error,
+            plan = plan_master(at_episode_rate(), rate, settings.target_lufs + loss_lu - error,
                                settings.true_peak_dbtp - overshoot - 0.3)
-            del samples
             continue
         log.info("%s: %.1f LU off target after encoding; encoding again with the gain corrected", out_path.name, error)
         plan = replace(plan, grain_gain=plan.grain_gain * 10 ** (-error / 20))

@@ -123,7 +123,7 @@ class _BuildDisplay:
 @click.option("--out", "out_dir", default="output", show_default=True, type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
               help="Output folder; earlier episodes in it stay in the feed.")
 @click.option("--engine", "engine", callback=check_engine_name, metavar="NAME",
-              help="TTS engine: piper (default, offline), hibari (offline), espeak, gtts (online).")
+              help="TTS engine: hibari (default, offline), piper (offline), espeak, gtts (online).")
 @click.option("--base-url", "base_url", metavar="URL",
               help="Public URL of the output folder, for enclosure links. Recorded by the first build and "
                    "reused after (default http://127.0.0.1:8000/); a different one is refused, see --move-to.")

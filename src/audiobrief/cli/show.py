@@ -171,7 +171,7 @@ def say(text: tuple[str, ...], voice: str | None, engine: str | None, out: Path,
     """
     import wave
 
-    from ..speakable import speakable
+    from ..speakable import has_words, said_as, speakable
     from ..speech import check_speech
     from ..voices import create_engine, resolve_voice
 
@@ -179,8 +179,9 @@ def say(text: tuple[str, ...], voice: str | None, engine: str | None, out: Path,
     language = language or settings.show.language
     written = sys.stdin.read() if text == ("-",) else " ".join(text)
     spoken = speakable(written, dict(settings.pronunciations), language)
-    if not spoken.strip():
-        raise click.BadParameter("nothing to say after cleaning the text", param_hint="TEXT")
+    if not has_words(spoken):
+        raise click.BadParameter("nothing to say: no words once the text is made speakable", param_hint="TEXT")
+    spoken = said_as(spoken, language)  # names respelled as the build would have the voice read them
     if show_text:
         click.echo(spoken)
     tts = create_engine(settings, *resolve_voice(settings, voice, engine, language))

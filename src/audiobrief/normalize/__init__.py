@@ -77,6 +77,8 @@ class Normalizer:
         self.months: list[str] = table.get("months", [])
         self.fractions: dict[str, str] = table.get("fractions", {})
         self.phrases: dict[str, str] = table.get("phrases", {})
+        self.say_as: dict[str, str] = table.get("say_as", {})
+        self._say_as_pattern = self._word_pattern(self.say_as)
         self.continuing: frozenset[str] = frozenset(table.get("continuing", []))
         macros = {
             "currency": _alternation(self.currencies),
@@ -254,6 +256,11 @@ class Normalizer:
         for rule in self.rules:
             text = rule.pattern.sub(self._apply(rule), text)
         return text
+
+    def respelled(self, text: str) -> str:
+        """``text`` with the names of ``[say_as]`` respelled, as the engine should read them (never shown)."""
+        pattern = self._say_as_pattern
+        return pattern.sub(lambda m: self.say_as[m.group(1)], text) if pattern else text
 
     def acronyms_as_words(self, text: str, extra: Mapping[str, str] | None = None) -> str:
         """Acronyms said as words (NATO -> Nato) and the producer's pronunciations."""

@@ -17,7 +17,7 @@ from . import AudioChunk
 log = logging.getLogger(__name__)
 
 _SAMPLE_RATE_HZ = 24_000  # what Google's MP3s carry
-_OFFLINE_HINT = "offline, use the default engine (--engine piper) or --engine espeak"
+_OFFLINE_HINT = "offline, use the default engine (--engine hibari), --engine piper or --engine espeak"
 
 
 class _Transient(Exception):
@@ -167,7 +167,7 @@ class GttsEngine:
             tries = f"{self.attempts} attempt(s) within {self.max_total_s:g} s"
             if exc.unreachable:
                 raise EngineUnavailable(
-                    f"cannot reach Google's TTS service: {exc} (after {tries}); use --engine piper for offline "
-                    "speech, or set [engine] fallback = \"piper\" in audiobrief.toml") from exc
+                    f"cannot reach Google's TTS service: {exc} (after {tries}); use --engine hibari for offline "
+                    "speech, or set [engine] fallback = \"hibari\" in audiobrief.toml") from exc
             raise SynthesisError(f"gtts returned {exc} for {text[:60]!r} (after {tries}); {_OFFLINE_HINT}") from exc
         yield AudioChunk(pcm, _SAMPLE_RATE_HZ)

@@ -37,6 +37,11 @@ def _model(voice: str, thread: int) -> Any:
     return Hibari(voice=voice, threads=1)
 
 
+def loaded_voices() -> int:
+    """How many hibari models this process has loaded (0 when every segment came from the cache)."""
+    return _model.cache_info().currsize
+
+
 def _downloaded(voice: str) -> bool:
     from hibari.voices import voice_path
 
@@ -52,7 +57,7 @@ class HibariEngine:
     ``speed`` is the pace (1.0 the teacher's, 0.5 to 2.0)."""
 
     name: ClassVar[str] = "hibari"
-    description: ClassVar[str] = "hibari neural voices (Kokoro-distilled), offline"
+    description: ClassVar[str] = "hibari neural voices (Kokoro-distilled), offline (default)"
     multithreaded: ClassVar[bool] = False  # one core per call: segments render in parallel
 
     def __init__(self, voice: str = "heart", speed: float = 1.0) -> None:

@@ -1,4 +1,4 @@
-"""The default engine: Piper's offline neural voices (piper-tts), joe (en_US-joe-medium) bundled.
+"""Piper's offline neural voices (piper-tts), joe (en_US-joe-medium) bundled: the fallback engine.
 
 Creating the engine only checks that it can run; the ONNX model is loaded on the first
 :meth:`PiperEngine.synthesize`, so a build whose segments are all cached never loads it. The
@@ -71,7 +71,7 @@ class PiperEngine:
     """
 
     name: ClassVar[str] = "piper"
-    description: ClassVar[str] = "Piper neural voices, offline (default)"
+    description: ClassVar[str] = "Piper neural voices, offline (the fallback)"
     #: onnxruntime already spreads one sentence over every core, so segments are rendered one at a
     #: time (measured: 12.2 s for the example brief against 12.8-13.7 s for two single-threaded
     #: sessions in threads and 13.4 s for two worker processes, 2 cores).
