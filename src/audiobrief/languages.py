@@ -21,8 +21,8 @@ from typing import Any
 
 from .errors import TemplateError
 
-__all__ = ["Words", "folder_names", "format_list", "primary", "shipped_languages", "spoken_count", "spoken_date",
-           "words_for"]
+__all__ = ["Words", "folder_names", "format_list", "primary", "shipped_languages", "site_words", "spoken_count",
+           "spoken_date", "words_for"]
 
 
 def primary(language: str) -> str:
@@ -159,6 +159,14 @@ def words_for(language: str, templates_dir: str | Path | None = None) -> Words:
         f"no templates for the language {language!r} (audiobrief ships {', '.join(shipped_languages())}); run "
         f"`audiobrief init --language {code}` in the show's folder: it adds templates/{code}/ (the English templates, "
         "to translate) and keeps every file you have (README: \"Adding a language\")")
+
+
+def site_words(show: Any, templates_dir: str | Path | None = None) -> Words:
+    """The show page's words: the show's language (the producer's ``language.toml`` first), else English."""
+    try:
+        return words_for(show.language, templates_dir)
+    except TemplateError:
+        return words_for("en")  # a show whose own language has no templates yet still gets a page
 
 
 def _babel_locale(language: str) -> str:

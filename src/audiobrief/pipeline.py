@@ -256,17 +256,31 @@ def _warm_up() -> None:
 
 def _master(plan: EpisodePlan, renderer: Renderer, settings: Settings, tmp: Path, artwork: Callable[[], tuple[bytes, str]],
             previous: Episode | None, number: int, templates_dir: str | Path | None) -> Episode:
-    from .audio import EpisodeTags, build_timeline, encode_episode
+    from .audio import EpisodeTags, MasterAnalysis, TimelineBuilder, encode_episode
     from .notes import render_digest_notes, render_show_notes
     from .transcript import write_transcripts
 
-    spoken = tuple(renderer.result(s.key, s.segment.id) for s in plan.segments)
+    # Join each segment as soon as it is spoken, in order, and resample, compress and meter what is
+    # joined meanwhile: the analysis mastering needs is done while the last segments are being spoken.
+    builder: TimelineBuilder | None = None
+    analysis: MasterAnalysis | None = None
+    for s in plan.segments:
+        spoken = renderer.result(s.key, s.segment.id)
+        if builder is None:
+            builder = TimelineBuilder(plan.script, settings.audio, spoken.sample_rate_hz)
+            if builder.streamable:
+                analysis = MasterAnalysis(spoken.sample_rate_hz, settings.audio.sample_rate_hz)
+        builder.add(s.segment, spoken)
+        if analysis is not None:
+            analysis.add_pcm(builder.take())
+    assert builder is not None
     if renderer.idle():
         # Speech is done: the model's memory is not needed while mastering (no new peak).
         renderer.release_engines()
+    timeline = builder.finish()
+    if analysis is not None:
+        analysis.add_pcm(builder.take())
     cover, mime = artwork()
-    timeline = build_timeline(plan.script, spoken, settings.audio)
-    del spoken
     suffix = f".{settings.audio.format}"
     draft = tmp / f"{plan.id}{suffix}"
     words = words_for(plan.script.language, templates_dir)
@@ -275,7 +289,7 @@ def _master(plan: EpisodePlan, renderer: Renderer, settings: Settings, tmp: Path
         date=plan.published.date().isoformat(), description=plan.summary or plan.title,
         language=words.iso639_2, artwork=cover, artwork_mime=mime,
     )
-    audio = encode_episode(timeline, draft, settings.audio, tags)
+    audio = encode_episode(timeline, draft, settings.audio, tags, analysis)
     del timeline
     stem = _content_name(draft, plan.id)
     transcripts = write_transcripts(tmp, plan.id, title=plan.title, show=settings.show.title,

@@ -59,8 +59,8 @@ def show_key(settings: Settings, episodes: Sequence[Episode], image_file: str | 
              lines: list[str] | None = None, publication: Publication | None = None) -> str:
     """A key of everything the show files are made from: equal keys, identical files (but for build times)."""
     from . import __version__
+    from .languages import site_words
     from .plan import words_data
-    from .site import site_words
 
     where = publication or default_publication(settings)
     identity = (where.base_url, where.podcast_guid, where.new_feed_url)
@@ -95,7 +95,8 @@ def _write_show(folder: Path, settings: Settings, episodes: Sequence[Episode], *
                 publication: Publication) -> None:
     from .feed import build_feed, safe_show
     from .jsonfeeds import build_alexa_feed, build_json_feed
-    from .site import PLAYER_SCRIPT, player_script, render_site, site_words
+    from .languages import site_words
+    from .site import PLAYER_SCRIPT, player_script, render_site
 
     episodes = list(episodes)
     base = publication.base_url

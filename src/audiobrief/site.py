@@ -11,16 +11,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from .errors import TemplateError
 from .feed import audio_mime
-from .languages import Words, words_for
+from .languages import Words, site_words
 from .models import Episode, Show, newest_first
 from .notes import strip_unsafe_links
 from .sanitize import safe_url
 from .standards import SHOW_PAGE_CSP
 from .timefmt import hms
 
-__all__ = ["FULL_EPISODES", "PLAYER_SCRIPT", "player_script", "render_site", "site_words"]
+__all__ = ["FULL_EPISODES", "PLAYER_SCRIPT", "player_script", "render_site"]
 
 #: The page's script, published beside it (the page's Content-Security-Policy forbids inline script).
 PLAYER_SCRIPT = "player.js"
@@ -35,14 +34,6 @@ def player_script() -> bytes:
 #: Episodes shown in full (player, chapters, notes, transcript); older ones are listed as links,
 #: so a show with years of episodes still has a page that loads.
 FULL_EPISODES = 50
-
-
-def site_words(show: Show, templates_dir: str | Path | None = None) -> Words:
-    """The show page's words: the show's language (the producer's ``language.toml`` first), else English."""
-    try:
-        return words_for(show.language, templates_dir)
-    except TemplateError:
-        return words_for("en")  # a show whose own language has no templates yet still gets a page
 
 
 def render_site(show: Show, episodes: Sequence[Episode], folder: Path, *, image_file: str | None,

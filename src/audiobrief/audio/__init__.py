@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from .encode import encode_episode, measure_file
 from .loudness import Loudness
+from .master import MasterAnalysis
 from .tags import EpisodeTags
-from .timeline import Sounds, Timeline, build_timeline, chime, load_sounds
+from .timeline import Sounds, Timeline, TimelineBuilder, build_timeline, chime, load_sounds
 
 __all__ = [
-    "EpisodeTags", "Loudness", "Sounds", "Timeline", "build_timeline", "chime", "encode_episode",
-    "load_sounds", "measure_file",
+    "EpisodeTags", "Loudness", "MasterAnalysis", "Sounds", "Timeline", "TimelineBuilder", "build_timeline", "chime",
+    "encode_episode", "load_sounds", "measure_file",
 ]

@@ -26,8 +26,8 @@ from ..errors import AudioError
 from ..ffmpeg import run_ffmpeg
 from ..models import Chapter, EpisodeAudio
 from .dsp import resample
-from .loudness import CHUNK, Loudness, Meter, measure
-from .master import plan_master
+from .loudness import Loudness, measure
+from .master import MasterAnalysis, plan_master
 from .tags import EpisodeTags, ffmetadata, tag_m4a, tag_mp3
 from .timeline import Timeline
 
@@ -106,15 +106,16 @@ def _encode_m4a(chunks: Iterator[np.ndarray], path: Path, settings: AudioSetting
 
 
 def measure_file(path: Path) -> Loudness:
-    """Loudness and true peak of an episode file, decoded chunk by chunk (MP3 in-process, others via ffmpeg)."""
+    """Loudness and true peak of an episode file, decoded (MP3 in-process, others via ffmpeg) and measured
+    in two threads (see :func:`~.loudness.measure`)."""
     if path.suffix == ".mp3":
         from pedalboard.io import AudioFile
 
         with AudioFile(str(path)) as handle:
-            meter = Meter(int(handle.samplerate))
-            while handle.tell() < handle.frames:
-                meter.add(handle.read(CHUNK).mean(axis=0))
-        return meter.result()
+            rate = int(handle.samplerate)
+            samples = handle.read(handle.frames)
+        samples = samples[0] if samples.shape[0] == 1 else samples.mean(axis=0)
+        return measure(samples, rate)
     proc = run_ffmpeg(["-loglevel", "error", "-i", str(path), "-f", "s16le", "-ac", "1", "pipe:1"],
                       what="decoding the episode")
     from mutagen import File
@@ -123,7 +124,8 @@ def measure_file(path: Path) -> Loudness:
     return measure(np.frombuffer(proc.stdout, dtype="<i2") / 32768.0, rate)
 
 
-def encode_episode(timeline: Timeline, out_path: Path, settings: AudioSettings, tags: EpisodeTags) -> EpisodeAudio:
+def encode_episode(timeline: Timeline, out_path: Path, settings: AudioSettings, tags: EpisodeTags,
+                   analysis: MasterAnalysis | None = None) -> EpisodeAudio:
     """Master to the loudness target, encode (MP3: CBR with a LAME Info header; or AAC in M4A), tag, check.
 
     :param timeline: the joined audio (see :func:`~.timeline.build_timeline`).
@@ -131,6 +133,8 @@ def encode_episode(timeline: Timeline, out_path: Path, settings: AudioSettings, 
         its suffix should match ``settings.format``.
     :param settings: format, bitrate, sample rate and loudness target.
     :param tags: metadata; chapters go into ID3 CHAP/CTOC (MP3) or the MP4 chapter track and chpl box (M4A).
+    :param analysis: the timeline already resampled, compressed and metered as it was being spoken
+        (see :class:`~.master.MasterAnalysis`); None: done here.
     :returns: the episode file with its measured duration, size and loudness.
     :raises AudioError: the file came out silent, off target or of the wrong length, or encoding failed.
     """
@@ -144,7 +148,10 @@ def encode_episode(timeline: Timeline, out_path: Path, settings: AudioSettings, 
     # LAME at low bitrates reads about 0.4 LU quieter than its input (measured on speech and on a
     # pure tone, with ffmpeg's libmp3lame too); aim that much higher, then check on the file.
     loss_lu = 0.0 if m4a or settings.bitrate_kbps > 128 else _MP3_LOSS_LU
-    plan = plan_master(at_episode_rate(), rate, settings.target_lufs + loss_lu, settings.true_peak_dbtp)
+    if analysis is not None and analysis.rate_hz == rate:
+        plan = analysis.finish(settings.target_lufs + loss_lu, settings.true_peak_dbtp)
+    else:
+        plan = plan_master(at_episode_rate(), rate, settings.target_lufs + loss_lu, settings.true_peak_dbtp)
     for attempt in range(2):
         chunks = plan.chunks()
         if m4a:

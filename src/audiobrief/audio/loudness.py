@@ -11,6 +11,7 @@ long the episode: agrees with ffmpeg's ``ebur128`` within 0.1 LU / 0.1 dB (teste
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from functools import cache
@@ -171,9 +172,71 @@ class Meter:
         return Loudness(gated_loudness(energy, self.rate_hz), 20 * math.log10(peak) if peak > 0 else float("-inf"))
 
 
-def measure(samples: Floats, rate_hz: int) -> Loudness:
-    """Integrated loudness and true peak of ``samples``."""
-    meter = Meter(rate_hz)
-    for start in range(0, len(samples), CHUNK):
-        meter.add(samples[start:start + CHUNK])
-    return meter.result()
+def measure(samples: Floats, rate_hz: int, *, parts: int = 2) -> Loudness:
+    """Integrated loudness and true peak of ``samples``, measured in ``parts`` threads.
+
+    Each thread takes a stretch starting on a grain boundary and works through it a chunk at a
+    time, each chunk with the samples before it that the K-weighting filter and the true-peak
+    interpolator look back on, so the grains are those one :class:`Meter` would find. numpy's FFT
+    and convolution release the GIL: two threads measure a 3-minute episode in about half the time,
+    and working in chunks keeps the memory touched small (fresh pages cost as much as the math).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    grain = grain_size(rate_hz)
+    ir = _k_weighting_ir(rate_hz)
+    n = len(samples)
+    count = -(-n // _BLOCK)
+    block_peaks = np.abs(np.pad(np.asarray(samples), (0, count * _BLOCK - n))).reshape(count, _BLOCK).max(axis=1)
+    # The true peak of the whole is at least its loudest sample, and no block's inter-sample peaks
+    # rise 3 dB over its own samples in speech (oversampled 4x): quieter blocks need no oversampling.
+    level = float(block_peaks.max()) * 10 ** (-3 / 20) if count else 0.0
+    step = CHUNK // grain * grain
+    bounds = sorted({0, n, *(n * k // parts // grain * grain for k in range(1, parts))})
+
+    def stretch(first: int, last: int) -> tuple[list[Floats], float]:
+        energies, peak = [], 0.0
+        for start in range(first, last, step):
+            stop = min(last, start + step)
+            before = max(0, start - (len(ir) - 1))
+            x = np.asarray(samples[before:stop], dtype=np.float64)
+            weighted = fft_filter(x, ir)[start - before:]
+            whole = len(weighted) // grain * grain
+            energy = (weighted[:whole] ** 2).reshape(-1, grain).sum(axis=1)
+            if whole < len(weighted):  # the last, partial grain of the signal
+                energy = np.append(energy, float((weighted[whole:] ** 2).sum()))
+            energies.append(energy)
+            lo, hi = max(0, start - _MARGIN), min(n, stop + _MARGIN)
+            context = np.asarray(samples[lo:hi], dtype=np.float64)
+            envelope = _true_peaks(context, start - lo, stop - lo, level=level)
+            peak = max(peak, float(envelope.max()) if len(envelope) else 0.0)
+        return energies, peak
+
+    with ThreadPoolExecutor(max_workers=parts, thread_name_prefix="audiobrief-meter") as pool:
+        results = list(pool.map(lambda b: stretch(*b), itertools.pairwise(bounds)))
+    pieces = [e for energies, _ in results for e in energies]
+    energy = np.concatenate(pieces) if pieces else np.zeros(0)
+    peak = max((p for _, p in results), default=0.0)
+    return Loudness(gated_loudness(energy, rate_hz), 20 * math.log10(peak) if peak > 0 else float("-inf"))
+
+
+def _true_peaks(context: Floats, start: int, stop: int, *, level: float) -> Floats:
+    """Per sample of ``context[start:stop]``, the largest magnitude of the 4x oversampled signal there,
+    oversampling only the blocks whose sample peak reaches ``level`` (0: every block)."""
+    out = np.abs(context[start:stop])
+    if not len(out):
+        return out
+    count = -(-len(out) // _BLOCK)
+    block_peaks = np.pad(out, (0, count * _BLOCK - len(out))).reshape(count, _BLOCK).max(axis=1)
+    runs: list[list[int]] = []  # consecutive loud blocks are oversampled in one go
+    for b in np.flatnonzero(block_peaks >= level).tolist():
+        if runs and runs[-1][1] == b:
+            runs[-1][1] = b + 1
+        else:
+            runs.append([b, b + 1])
+    for b_first, b_last in runs:
+        first, last = start + b_first * _BLOCK, min(stop, start + b_last * _BLOCK)
+        lo, hi = max(0, first - _MARGIN), min(len(context), last + _MARGIN)
+        peak = out[first - start: last - start]
+        np.maximum(peak, between_peaks(context[lo:hi], _OVERSAMPLE)[first - lo: last - lo], out=peak)
+    return out

@@ -30,20 +30,21 @@ if TYPE_CHECKING:
 
     Floats = npt.NDArray[Any]
 
-__all__ = ["Master", "compress", "plan_master"]
+__all__ = ["Master", "MasterAnalysis", "compress", "plan_master"]
 
 log = logging.getLogger(__name__)
 
 _LIMITER_MS = 5.0  # look-ahead and release of the limiter, each side of a peak
 _ENCODE_MARGIN_DB = 1.0  # MP3/AAC encoding can add inter-sample overshoot; leave room for it
 _TOLERANCE_LU = 0.1
+_COMPRESSOR = {"threshold_db": -18.0, "ratio": 2.5, "attack_ms": 15.0, "release_ms": 200.0}
 
 
 def compress(samples: Floats, rate_hz: int) -> npt.NDArray[np.float32]:
     """Gentle speech compression: 2.5:1 above -18 dBFS, 15 ms attack, 200 ms release (float32 out)."""
     from pedalboard import Compressor
 
-    compressor = Compressor(threshold_db=-18.0, ratio=2.5, attack_ms=15.0, release_ms=200.0)
+    compressor = Compressor(**_COMPRESSOR)
     out = np.empty(len(samples), dtype=np.float32)
     for start in range(0, len(samples), CHUNK):
         piece = np.asarray(samples[start:start + CHUNK], dtype=np.float32)[None, :]
@@ -79,6 +80,48 @@ class Master:
             yield piece * np.interp(positions, centres, self.grain_gain)
 
 
+class MasterAnalysis:
+    """The expensive half of :func:`plan_master` (resampling to the episode rate, compressing,
+    metering), fed chunk by chunk while the episode is still being spoken; :meth:`finish` then
+    solves the gain curve on the grains alone. The result equals :func:`plan_master` on the whole.
+    """
+
+    def __init__(self, timeline_rate_hz: int, rate_hz: int) -> None:
+        from pedalboard import Compressor
+
+        from .dsp import Resampler
+
+        self.rate_hz = rate_hz
+        self._resampler = Resampler(timeline_rate_hz, rate_hz)
+        self._compressor = Compressor(**_COMPRESSOR)
+        self._meter = Meter(rate_hz, every_block=True)
+        self._parts: list[npt.NDArray[np.float32]] = []
+        self._pending = np.zeros(0, dtype=np.float32)
+
+    def add_pcm(self, pcm: bytes) -> None:
+        """The next piece of the timeline, as signed 16-bit PCM at its own rate."""
+        samples = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
+        self._compress(self._resampler.push(samples))
+
+    def _compress(self, samples: Floats, final: bool = False) -> None:
+        # whole CHUNKs through the compressor, as compress() does, so the output is the same sample for sample
+        pending = np.concatenate([self._pending, np.asarray(samples, dtype=np.float32)])
+        whole = len(pending) if final else len(pending) // CHUNK * CHUNK
+        for start in range(0, whole, CHUNK):
+            piece = pending[start:start + CHUNK][None, :]
+            out = self._compressor.process(piece, self.rate_hz, reset=False)[0].astype(np.float32)
+            self._meter.add(out)
+            self._parts.append(out)
+        self._pending = pending[whole:]
+
+    def finish(self, target_lufs: float, true_peak_ceiling_dbtp: float) -> Master:
+        """The plan, once the last piece was added (see :func:`plan_master`)."""
+        self._compress(self._resampler.flush(), final=True)
+        compressed = np.concatenate(self._parts) if self._parts else np.zeros(0, dtype=np.float32)
+        self._parts = []
+        return _solve(compressed, self._meter, self.rate_hz, target_lufs, true_peak_ceiling_dbtp)
+
+
 def plan_master(samples: Floats, rate_hz: int, target_lufs: float, true_peak_ceiling_dbtp: float) -> Master:
     """Work out how to bring ``samples`` to ``target_lufs`` with true peaks under the ceiling (minus an encoding margin).
 
@@ -88,6 +131,11 @@ def plan_master(samples: Floats, rate_hz: int, target_lufs: float, true_peak_cei
     meter = Meter(rate_hz, every_block=True)
     for start in range(0, len(compressed), CHUNK):
         meter.add(compressed[start:start + CHUNK])
+    return _solve(compressed, meter, rate_hz, target_lufs, true_peak_ceiling_dbtp)
+
+
+def _solve(compressed: npt.NDArray[np.float32], meter: Meter, rate_hz: int, target_lufs: float,
+           true_peak_ceiling_dbtp: float) -> Master:
     energy, peaks = meter.grains()
     loudness = gated_loudness(energy, rate_hz)
     if not math.isfinite(loudness) or loudness < -60:

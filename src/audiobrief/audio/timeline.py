@@ -18,7 +18,7 @@ from ..errors import AudioError
 from ..ffmpeg import decode_to_pcm
 from ..models import Chapter, Script, Segment, SentenceTiming, SpokenSegment
 
-__all__ = ["Sounds", "Timeline", "build_timeline", "chime", "load_sounds"]
+__all__ = ["Sounds", "Timeline", "TimelineBuilder", "build_timeline", "chime", "load_sounds"]
 
 _LEAD_IN_MS = 250  # some players clip the first moments of a file
 _TAIL_MS = 800
@@ -112,6 +112,98 @@ def _mix_bed(pcm: bytes, bed: bytes, rate_hz: int, start_frame: int, end_frame: 
     return bytes(whole.overlay(music, position=start_frame * 1000 // rate_hz).raw_data)
 
 
+class TimelineBuilder:
+    """Joins spoken segments one at a time, in script order: pauses, cues and music, every chapter
+    and sentence timed (see :func:`build_timeline`).
+
+    :meth:`take` hands out the PCM joined since it was last called, so a later stage can work on
+    the episode while its last segments are still being spoken; only with a music bed (mixed under
+    the intro once the intro's end is known) is the PCM final only after :meth:`finish`
+    (:attr:`streamable` is then False).
+    """
+
+    def __init__(self, script: Script, settings: AudioSettings, rate_hz: int, sounds: Sounds | None = None) -> None:
+        self.script, self.settings, self.rate_hz = script, settings, rate_hz
+        self.sounds = sounds if sounds is not None else load_sounds(settings, rate_hz)
+        self.streamable = not self.sounds.bed
+        self._parts: list[bytes] = []
+        self._taken = 0
+        self._frames = 0
+        self._sentences: list[SentenceTiming] = []
+        self._chapter_starts: list[tuple[Segment, int]] = []  # (first segment, start frame)
+        self._previous: Segment | None = None
+        self._count = 0
+        self._add(_silence(_LEAD_IN_MS, rate_hz))
+        if self.sounds.intro:
+            self._add(self.sounds.intro)
+            self._add(_silence(settings.segment_pause_ms, rate_hz))
+
+    def _add(self, pcm: bytes) -> None:
+        self._parts.append(pcm)
+        self._frames += len(pcm) // 2
+
+    def _ms(self, frame: int) -> int:
+        return round(frame * 1000 / self.rate_hz)
+
+    def add(self, segment: Segment, speech: SpokenSegment) -> None:
+        """Append the next segment of the script, spoken."""
+        settings, sounds, rate, previous = self.settings, self.sounds, self.rate_hz, self._previous
+        expected = self.script.segments[self._count] if self._count < len(self.script.segments) else None
+        if expected is None or segment.id != expected.id or speech.segment_id != segment.id:
+            raise AudioError(f"spoken segment {speech.segment_id} does not match script segment "
+                             f"{expected.id if expected else '(none left)'}")
+        self._count += 1
+        new_chapter = previous is None or segment.chapter_id != previous.chapter_id
+        if previous is not None and not new_chapter and previous.kind == segment.kind == "intro":
+            self._add(_silence(settings.sentence_pause_ms, rate))  # greeting and headline read as one paragraph
+        elif previous is not None and not new_chapter:
+            self._add(_silence(settings.segment_pause_ms, rate))
+        elif previous is not None and segment.kind == "narrative" and sounds.cue:
+            self._add(_silence(settings.section_pause_ms // 2, rate))
+            self._add(sounds.cue)
+            self._add(_silence(settings.section_pause_ms // 2, rate))
+        elif previous is not None:
+            self._add(_silence(settings.section_pause_ms, rate))
+        if new_chapter:
+            self._chapter_starts.append((segment, 0 if not self._chapter_starts else self._frames))
+        for i, (text, pcm) in enumerate(zip(speech.sentences, speech.pcm, strict=True)):
+            if i:
+                self._add(_silence(settings.sentence_pause_ms, rate))
+            start = self._frames
+            self._add(_resample(pcm, speech.sample_rate_hz, rate))
+            self._sentences.append(SentenceTiming(segment.id, segment.role, text, self._ms(start), self._ms(self._frames)))
+        self._previous = segment
+
+    def take(self) -> bytes:
+        """The PCM joined since the last call (only meaningful when :attr:`streamable`)."""
+        taken = b"".join(self._parts[self._taken:])
+        self._taken = len(self._parts)
+        return taken
+
+    def finish(self) -> Timeline:
+        """Close the episode (outro music, tail) and return the whole timeline."""
+        if self._count != len(self.script.segments) or not self._count:
+            raise AudioError(f"{self._count} spoken segments for a script of {len(self.script.segments)}")
+        settings, sounds, rate = self.settings, self.sounds, self.rate_hz
+        if sounds.outro:
+            self._add(_silence(settings.segment_pause_ms, rate))
+            self._add(sounds.outro)
+        self._add(_silence(_TAIL_MS, rate))
+        pcm = b"".join(self._parts)
+        starts, sentences = self._chapter_starts, self._sentences
+        if sounds.bed and len(starts) > 1:
+            first_chapter = {seg.id for seg in self.script.segments if seg.chapter_id == starts[0][0].chapter_id}
+            intro_end = max(t.end_ms for t in sentences if t.segment_id in first_chapter)
+            pcm = _mix_bed(pcm, sounds.bed, rate, 0, (intro_end + 1000) * rate // 1000, settings.music_bed_gain_db)
+        end_ms = self._ms(self._frames)
+        chapters = tuple(
+            Chapter(seg.chapter_id, seg.chapter_title, self._ms(start),
+                    self._ms(starts[i + 1][1]) if i + 1 < len(starts) else end_ms, seg.chapter_url)
+            for i, (seg, start) in enumerate(starts)
+        )
+        return Timeline(pcm, rate, chapters, tuple(sentences))
+
+
 def build_timeline(script: Script, spoken: tuple[SpokenSegment, ...], settings: AudioSettings,
                    sounds: Sounds | None = None) -> Timeline:
     """Join the spoken segments with pauses, cues and music, and time every chapter and sentence.
@@ -130,65 +222,7 @@ def build_timeline(script: Script, spoken: tuple[SpokenSegment, ...], settings: 
     """
     if len(spoken) != len(script.segments) or not spoken:
         raise AudioError(f"{len(spoken)} spoken segments for a script of {len(script.segments)}")
-    rate = spoken[0].sample_rate_hz
-    if sounds is None:
-        sounds = load_sounds(settings, rate)
-    parts: list[bytes] = []
-    frames = 0
-    sentences: list[SentenceTiming] = []
-    chapter_starts: list[tuple[Segment, int]] = []  # (first segment, start frame)
-    previous: Segment | None = None
-
-    def add(pcm: bytes) -> None:
-        nonlocal frames
-        parts.append(pcm)
-        frames += len(pcm) // 2
-
-    def ms(frame: int) -> int:
-        return round(frame * 1000 / rate)
-
-    add(_silence(_LEAD_IN_MS, rate))
-    if sounds.intro:
-        add(sounds.intro)
-        add(_silence(settings.segment_pause_ms, rate))
+    builder = TimelineBuilder(script, settings, spoken[0].sample_rate_hz, sounds)
     for segment, speech in zip(script.segments, spoken, strict=True):
-        if speech.segment_id != segment.id:
-            raise AudioError(f"spoken segment {speech.segment_id} does not match script segment {segment.id}")
-        new_chapter = previous is None or segment.chapter_id != previous.chapter_id
-        if previous is not None and not new_chapter and previous.kind == segment.kind == "intro":
-            add(_silence(settings.sentence_pause_ms, rate))  # greeting and headline read as one paragraph
-        elif previous is not None and not new_chapter:
-            add(_silence(settings.segment_pause_ms, rate))
-        elif previous is not None and segment.kind == "narrative" and sounds.cue:
-            add(_silence(settings.section_pause_ms // 2, rate))
-            add(sounds.cue)
-            add(_silence(settings.section_pause_ms // 2, rate))
-        elif previous is not None:
-            add(_silence(settings.section_pause_ms, rate))
-        if new_chapter:
-            chapter_starts.append((segment, 0 if not chapter_starts else frames))
-        for i, (text, pcm) in enumerate(zip(speech.sentences, speech.pcm, strict=True)):
-            if i:
-                add(_silence(settings.sentence_pause_ms, rate))
-            start = frames
-            add(_resample(pcm, speech.sample_rate_hz, rate))
-            sentences.append(SentenceTiming(segment.id, segment.role, text, ms(start), ms(frames)))
-        previous = segment
-    if sounds.outro:
-        add(_silence(settings.segment_pause_ms, rate))
-        add(sounds.outro)
-    add(_silence(_TAIL_MS, rate))
-    pcm = b"".join(parts)
-    if sounds.bed and len(chapter_starts) > 1:
-        first_chapter = {seg.id for seg in script.segments if seg.chapter_id == chapter_starts[0][0].chapter_id}
-        intro_end = max(t.end_ms for t in sentences if t.segment_id in first_chapter)
-        pcm = _mix_bed(pcm, sounds.bed, rate, 0, (intro_end + 1000) * rate // 1000, settings.music_bed_gain_db)
-    end_ms = ms(frames)
-    chapters = tuple(
-        Chapter(seg.chapter_id, seg.chapter_title, ms(start),
-                ms(chapter_starts[i + 1][1]) if i + 1 < len(chapter_starts) else end_ms, seg.chapter_url)
-        for i, (seg, start) in enumerate(chapter_starts)
-    )
-    return Timeline(pcm, rate, chapters, tuple(sentences))
-
-
+        builder.add(segment, speech)
+    return builder.finish()

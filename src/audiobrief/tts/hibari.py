@@ -12,10 +12,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.util
+import json
 import logging
 import threading
 from collections.abc import Iterator
 from importlib import metadata
+from pathlib import Path
 from typing import Any, ClassVar
 
 from ..errors import EngineUnavailable, SynthesisError
@@ -27,19 +29,75 @@ log = logging.getLogger(__name__)
 _SAMPLE_RATE_HZ = 24_000
 
 
-@functools.cache
-def _model(voice: str, thread: int) -> Any:
-    # One model per voice and thread: onnxruntime sessions are thread-safe, hibari's G2P state is not
-    # documented to be, and a model is only ~8 MB.
-    from hibari import Hibari
+_models: dict[str, Any] = {}
+_loading = threading.Lock()
 
-    log.info("loading hibari voice %s", voice)
-    return Hibari(voice=voice, threads=1)
+
+def _model(voice: str) -> Any:
+    """The model of ``voice``, loaded once per process and shared by every thread.
+
+    onnxruntime sessions are thread-safe, and hibari's G2P keeps no state between calls (its lexicons,
+    tagger and tokenizer are only read after loading; the OOV net is made lazily, and two threads
+    making it at once would only make it twice). One model instead of one per thread: loading the
+    G2P takes 0.3 s holding the GIL, so two threads loading two of them delayed the first sentence
+    by 0.5-0.75 s (profiled with py-spy on the example brief).
+    """
+    model = _models.get(voice)
+    if model is None:
+        with _loading:
+            model = _models.get(voice)
+            if model is None:
+                from hibari import Hibari
+                from hibari.g2p import G2P
+
+                log.info("loading hibari voice %s", voice)
+                # The G2P's lexicons load while onnxruntime builds the session (0.07 s less of the wait)
+                g2p: list[Any] = []
+                loader = threading.Thread(target=lambda: g2p.append(G2P(british=bool(_registry()[1][voice].get("british")))),
+                                          name="audiobrief-hibari-g2p")
+                loader.start()
+                try:
+                    model = Hibari(voice=voice, threads=1)
+                finally:
+                    loader.join()
+                if not g2p:
+                    raise SynthesisError(f"hibari: the G2P of voice {voice!r} failed to load")
+                model._g2p = g2p[0]  # hibari's own slot for a G2P made elsewhere (its constructor's g2p=)
+                _models[voice] = model
+    return model
 
 
 def loaded_voices() -> int:
     """How many hibari models this process has loaded (0 when every segment came from the cache)."""
-    return _model.cache_info().currsize
+    return len(_models)
+
+
+@functools.cache
+def _registry() -> tuple[Path, dict[str, Any]]:
+    """hibari's assets folder and its voice registry (``assets/voices.json``), read without importing
+    hibari: importing it loads scipy.fft and its TTS code (0.25-0.5 s), which the first synthesis
+    does anyway, on a worker thread, while the main thread prepares the rest of the build."""
+    spec = importlib.util.find_spec("hibari")
+    locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    assets = Path(locations[0], "assets") if locations else None
+    if assets is not None and (assets / "voices.json").is_file():
+        return assets, json.loads((assets / "voices.json").read_text(encoding="utf-8"))
+    from hibari.voices import ASSETS, VOICES  # another layout: ask hibari itself
+
+    return Path(ASSETS), dict(VOICES)
+
+
+def _voice_file(voice: str) -> Path:
+    """The ONNX file of ``voice`` (bundled in the package, or in hibari's download cache).
+
+    :raises FileNotFoundError: the voice is not bundled and not downloaded.
+    """
+    assets, voices = _registry()
+    if voices[voice].get("bundled"):
+        return assets / str(voices[voice]["file"])
+    from hibari.voices import voice_path
+
+    return Path(voice_path(voice, download_missing=False))
 
 
 def _downloaded(voice: str) -> bool:
@@ -63,11 +121,12 @@ class HibariEngine:
     def __init__(self, voice: str = "heart", speed: float = 1.0) -> None:
         if importlib.util.find_spec("hibari") is None:
             raise EngineUnavailable("hibari: hibari-tts is not installed; run: pip install hibari-tts")
-        from hibari.voices import VOICES, cache_dir
-
+        _, VOICES = _registry()
         if voice not in VOICES:
             raise EngineUnavailable(f"hibari: unknown voice '{voice}'; voices: {', '.join(VOICES)}")
         if not VOICES[voice].get("bundled") and not _downloaded(voice):
+            from hibari.voices import cache_dir
+
             raise EngineUnavailable(
                 f"hibari: voice '{voice}' is not bundled and must be downloaded once "
                 f"({VOICES[voice]['bytes'] / 1e6:.1f} MB from huggingface.co) into {cache_dir()}; "
@@ -100,26 +159,29 @@ class HibariEngine:
 
     def fingerprint(self) -> str:
         """hibari version, the voice model's content and the speed."""
+        return self._fingerprint
+
+    @functools.cached_property
+    def _fingerprint(self) -> str:  # asked once per sentence (it seeds the noise): worked out once
         return f"hibari/{metadata.version('hibari-tts')}/{self.voice}/{self._voice_digest}/speed={self.speed}"
 
     @functools.cached_property
     def _voice_digest(self) -> str:
-        from hibari.voices import voice_path
-
         from ..digests import file_sha256
 
-        return file_sha256(voice_path(self.voice, download_missing=False))[:16]
+        return file_sha256(_voice_file(self.voice))[:16]
 
     def release(self) -> None:
         """Unload every hibari model this process holds."""
-        _model.cache_clear()
+        with _loading:
+            _models.clear()
 
     def synthesize(self, text: str) -> Iterator[AudioChunk]:
         """Yield one 24 kHz chunk per sentence hibari finds in ``text``."""
         import numpy as np
 
         seed = int.from_bytes(hashlib.sha256(f"{self.fingerprint()}\n{text}".encode()).digest()[:8], "little")
-        model = _model(self.voice, threading.get_ident())
+        model = _model(self.voice)
         try:
             for samples in model.stream(text, speed=self.speed, seed=seed):
                 pcm = np.clip(np.asarray(samples, dtype=np.float32) * 32767.0, -32768, 32767).astype("<i2")
