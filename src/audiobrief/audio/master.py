@@ -63,7 +63,8 @@ def _moving_average(x: Floats, radius: int) -> Floats:
 class Master:
     """The mastered episode, ready to stream out: compressed samples times a per-grain gain curve."""
 
-    compressed: npt.NDArray[np.float32]
+    compressed: tuple[npt.NDArray[np.float32], ...]
+    """The compressed samples, in the pieces they were made in (joining them would double the memory)."""
     grain_gain: Floats
     """Gain per grain, at grain centres; linearly interpolated between them."""
     grain: int
@@ -71,12 +72,14 @@ class Master:
     estimate: Loudness
     """Loudness and true peak the plan expects (confirmed on the encoded file)."""
 
-    def chunks(self, size: int = CHUNK) -> Iterator[Floats]:
-        """The mastered samples, ``size`` at a time."""
+    def chunks(self) -> Iterator[Floats]:
+        """The mastered samples, a piece at a time."""
         centres = np.arange(len(self.grain_gain)) * self.grain + (self.grain - 1) / 2
-        for start in range(0, len(self.compressed), size):
-            piece = self.compressed[start:start + size].astype(np.float64)
+        start = 0
+        for part in self.compressed:
+            piece = part.astype(np.float64)
             positions = np.arange(start, start + len(piece))
+            start += len(piece)
             yield piece * np.interp(positions, centres, self.grain_gain)
 
 
@@ -117,8 +120,7 @@ class MasterAnalysis:
     def finish(self, target_lufs: float, true_peak_ceiling_dbtp: float) -> Master:
         """The plan, once the last piece was added (see :func:`plan_master`)."""
         self._compress(self._resampler.flush(), final=True)
-        compressed = np.concatenate(self._parts) if self._parts else np.zeros(0, dtype=np.float32)
-        self._parts = []
+        compressed, self._parts = tuple(self._parts), []
         return _solve(compressed, self._meter, self.rate_hz, target_lufs, true_peak_ceiling_dbtp)
 
 
@@ -131,10 +133,11 @@ def plan_master(samples: Floats, rate_hz: int, target_lufs: float, true_peak_cei
     meter = Meter(rate_hz, every_block=True)
     for start in range(0, len(compressed), CHUNK):
         meter.add(compressed[start:start + CHUNK])
-    return _solve(compressed, meter, rate_hz, target_lufs, true_peak_ceiling_dbtp)
+    pieces = tuple(compressed[start:start + CHUNK] for start in range(0, len(compressed), CHUNK))
+    return _solve(pieces, meter, rate_hz, target_lufs, true_peak_ceiling_dbtp)
 
 
-def _solve(compressed: npt.NDArray[np.float32], meter: Meter, rate_hz: int, target_lufs: float,
+def _solve(compressed: tuple[npt.NDArray[np.float32], ...], meter: Meter, rate_hz: int, target_lufs: float,
            true_peak_ceiling_dbtp: float) -> Master:
     energy, peaks = meter.grains()
     loudness = gated_loudness(energy, rate_hz)

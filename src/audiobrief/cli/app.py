@@ -164,6 +164,21 @@ def parse_age(value: str) -> float:
     return float(match.group(1)) * unit
 
 
+def fewer_malloc_arenas() -> None:
+    """Let glibc's malloc use one arena for every thread of this process (``M_ARENA_MAX``).
+
+    A build allocates from the speech threads and the main thread at once; glibc gives each its own
+    arena, and the fragments they keep raised a build's peak memory by 55-65 MB (measured on the
+    example brief: 436 MB against 377 MB with one arena, same wall time). Without glibc (musl, macOS)
+    this does nothing.
+    """
+    import contextlib
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError, TypeError):
+        ctypes.CDLL(None).mallopt(-8, 1)  # M_ARENA_MAX
+
+
 def segment_cache(settings: Any, cache_dir: Path | None, no_cache: bool, *, create: bool = True) -> Any:
     """The segment cache a command uses (``--cache``, else ``[cache] dir``, else the user's), or None with ``--no-cache``."""
     from ..cache import SegmentCache, default_cache_dir

@@ -18,6 +18,7 @@ from .app import (
     config_option,
     date_option,
     errors_to_exit_codes,
+    fewer_malloc_arenas,
     language_option,
     quiet,
     segment_cache,
@@ -174,6 +175,7 @@ def build(briefs: tuple[Path, ...], out_dir: Path, engine: str | None, base_url:
     from ..pipeline import build as run_build
     from ..timefmt import hms
 
+    fewer_malloc_arenas()
     settings = settings_from(config, base_url)
     if max_minutes is not None:
         settings = replace(settings, limits=replace(settings.limits, max_minutes=max_minutes))
@@ -246,7 +248,9 @@ def watch(folder: Path, out_dir: Path, engine: str | None, base_url: str | None,
     from ..inputs import brief_paths
     from ..pipeline import build as run_build
 
+    fewer_malloc_arenas()
     settings = settings_from(config, base_url)
+
     def say(line: str) -> None:
         if not quiet():
             click.echo(f"{time.strftime('%H:%M:%S')} {line}")
