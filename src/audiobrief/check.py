@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from .feed import AUDIO_MIME, CONTENT_NS, ITUNES_NS, PODCAST_NS, PSC_NS
+from .feed import AUDIO_MIME, CONTENT_NS, ITUNES_NS, PODCAST_NS, PODCAST_NS_ALIASES, PSC_NS
 from .standards import EPISODE_TYPES, LANGUAGE_CODE, SHOW_TYPES, is_apple_category
 
 __all__ = ["CheckReport", "Problem", "check_show"]
@@ -491,6 +491,8 @@ def check_show(target: str | Path, *, loudness: bool | Loudness = True,
         except OSError as exc:
             report.add("error", "feed", f"cannot read the feed ({exc})", "build the show first, or check the URL")
             return report
+        for alias in PODCAST_NS_ALIASES:  # the Podcasting 2.0 namespace has two addresses; either will do
+            raw = raw.replace(f'"{alias}"'.encode(), f'"{PODCAST_NS}"'.encode())
         try:
             root = etree.parse(io.BytesIO(raw), etree.XMLParser(resolve_entities=False, no_network=True)).getroot()
         except etree.XMLSyntaxError as exc:

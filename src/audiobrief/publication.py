@@ -141,7 +141,9 @@ def _from_feed(feed: Path) -> Publication | None:
         return None
     self_link = next((link.get("href") for link in channel.findall("{http://www.w3.org/2005/Atom}link")
                       if link.get("rel") == "self"), None)
-    guid = channel.findtext("{https://podcastindex.org/namespace/1.0}guid")
+    from .feed import PODCAST_NS_ALIASES
+
+    guid = next((found for uri in PODCAST_NS_ALIASES if (found := channel.findtext(f"{{{uri}}}guid"))), None)
     if not self_link or not guid or not self_link.endswith("/feed.xml"):
         return None
     return Publication(base_url=self_link.removesuffix("feed.xml"), podcast_guid=guid.strip(),
