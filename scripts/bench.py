@@ -18,8 +18,10 @@ resident memory, VmHWM), so machine speed and noise cancel in the ratios:
   batch         10 different briefs in one build: seconds of audio per second of wall time
                 (x real time), and against 10 single cold builds of them.
   digest        a digest of 5 already-built briefs, against one cold build.
-  feed          regenerating the feed, JSON feed, Alexa feed and site for 1,000 episodes
-                (in-process, median of three: the cost of the work, not of starting Python).
+  feed          regenerating the feed (paged, 100 a page), JSON feed, Alexa feed and site for
+                1,000 and 10,000 episodes (in-process, median of three: the cost of the work, not of
+                starting Python), and the size of feed.xml and of every page.
+  Opus          a cold build with the Opus alternate (the default) against one without.
   memory        peak RSS of a cold build with --jobs 1 and --jobs 2, against the raw engine's
                 most frugal way (the least peak memory of its variants).
 
@@ -146,8 +148,9 @@ def audio_seconds(folder: Path) -> float:
     return sum(e["duration_ms"] for e in json.loads((folder / "episodes.json").read_text())["episodes"]) / 1000
 
 
-def feed_at_scale(work: Path, episodes_dir: Path) -> float:
-    """Seconds to write the show files of a 1,000-episode store (in-process: no interpreter start-up)."""
+def feed_at_scale(work: Path, episodes_dir: Path, count: int = 1000) -> tuple[float, int, int]:
+    """Seconds to write the show files of a ``count``-episode store (in-process: no interpreter start-up),
+    and the bytes of ``feed.xml`` (the newest page) and of every page together."""
     import dataclasses
     import datetime as dt
 
@@ -156,10 +159,10 @@ def feed_at_scale(work: Path, episodes_dir: Path) -> float:
     from audiobrief.publish import find_cover, write_show
 
     (one,) = store.load_episodes(episodes_dir)[:1]
-    folder = work / "thousand"
+    folder = work / f"many-{count}"
     shutil.copytree(episodes_dir, folder)
     many = [dataclasses.replace(one, guid=f"urn:uuid:bench-{i}", brief_id=f"brief-{i}", number=i + 1,
-                                published=one.published - dt.timedelta(days=i)) for i in range(1000)]
+                                published=one.published - dt.timedelta(hours=i)) for i in range(count)]
     write_show(episodes_dir, Settings(), store.load_episodes(episodes_dir), image_file=None)  # imports, templates
     store.save_episodes(folder, many)
     loaded = store.load_episodes(folder)
@@ -168,7 +171,8 @@ def feed_at_scale(work: Path, episodes_dir: Path) -> float:
         start = time.perf_counter()
         write_show(folder, Settings(), loaded, image_file=find_cover(folder))
         times.append(time.perf_counter() - start)
-    return sorted(times)[1]  # the median of three
+    pages = [folder / "feed.xml", *folder.glob("feed-*.xml")]
+    return sorted(times)[1], (folder / "feed.xml").stat().st_size, sum(p.stat().st_size for p in pages)
 
 
 #: Each figure's target: (bound, "<=" or ">=").
@@ -176,6 +180,7 @@ TARGETS: dict[str, tuple[float, str]] = {
     "cold_over_raw": (1.25, "<="), "piper_cold_over_raw": (1.0, "<="), "rebuild_over_cold": (0.01, "<="),
     "edit_over_cold": (0.25, "<="), "batch_x_realtime": (60.0, ">="), "batch_over_singles": (0.8, "<="),
     "digest_over_cold": (0.5, "<="), "feed_1000_seconds": (0.5, "<="), "rss_jobs1_over_raw": (1.1, "<="),
+    "opus_over_cold_mp3_only": (0.10, "<="),
 }
 ROWS = [
     ("cold build / raw engine (hibari, the default)", "cold_over_raw"),
@@ -185,7 +190,9 @@ ROWS = [
     ("batch of 10: x real time", "batch_x_realtime"),
     ("batch of 10 / 10 single cold builds", "batch_over_singles"),
     ("digest of 5 built briefs / one cold build", "digest_over_cold"),
+    ("Opus alternate: added to a cold build", "opus_over_cold_mp3_only"),
     ("feed regeneration at 1,000 episodes (s)", "feed_1000_seconds"),
+    ("feed regeneration at 10,000 episodes (s)", "feed_10000_seconds"),
     ("peak RSS --jobs 1 / raw engine", "rss_jobs1_over_raw"),
     ("peak RSS --jobs 2 / raw engine", "rss_jobs2_over_raw"),
 ]
@@ -217,6 +224,10 @@ def main() -> int:
         cold = run(audiobrief("build", str(brief), "--out", str(work / "show")), cold_cache)
         raw_piper = run([PYTHON, "-c", RAW, "piper", str(text), str(work / "raw-p.mp3"), "-"], cold_cache)
         cold_piper = run(audiobrief("build", str(brief), "--out", str(work / "show-piper"), "--engine", "piper"), cache3)
+        no_opus = work / "no-opus.toml"
+        no_opus.write_text("[audio]\nalternates = []\n")
+        cold_mp3_only = run(audiobrief("build", str(brief), "--out", str(work / "show-mp3"), "--config", str(no_opus)),
+                            work / "cache-4")
         rebuild = run(audiobrief("build", str(brief), "--out", str(work / "show")), cold_cache)
         original = brief.read_text(encoding="utf-8")
         edited = original.replace("There were no reports of damage to vessels or aircraft.",
@@ -233,6 +244,7 @@ def main() -> int:
             "cold_seconds": cold.seconds,
             "raw_piper_seconds": raw_piper.seconds, "cold_piper_seconds": cold_piper.seconds,
             "rebuild_seconds": rebuild.seconds, "edit_seconds": edit.seconds, "raw_peak_mb": raw.peak_mb,
+            "cold_mp3_only_seconds": cold_mp3_only.seconds, "opus_over_cold_mp3_only": cold.seconds / cold_mp3_only.seconds - 1,
             "cold_peak_mb": cold.peak_mb, "jobs1_peak_mb": jobs1.peak_mb, "jobs2_peak_mb": jobs2.peak_mb,
             "cold_over_raw": cold.seconds / raw.seconds, "piper_cold_over_raw": cold_piper.seconds / raw_piper.seconds,
             "rebuild_over_cold": rebuild.seconds / cold.seconds, "edit_over_cold": edit.seconds / cold.seconds,
@@ -252,7 +264,10 @@ def main() -> int:
             figures |= {"singles_seconds": singles, "batch_seconds": batch.seconds, "digest_seconds": digest.seconds,
                         "batch_audio_seconds": batch_audio, "batch_x_realtime": batch_audio / batch.seconds,
                         "batch_over_singles": batch.seconds / singles, "digest_over_cold": digest.seconds / cold.seconds}
-        figures["feed_1000_seconds"] = feed_at_scale(work, work / "show")
+        for count in (1000, 10_000):
+            seconds, first_bytes, all_bytes = feed_at_scale(work, work / "show", count)
+            figures |= {f"feed_{count}_seconds": seconds, f"feed_{count}_first_page_bytes": first_bytes,
+                        f"feed_{count}_all_pages_bytes": all_bytes}
 
     print(f"machine          {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"brief            {opts.brief.name} ({words} words spoken, {figures['episode_seconds']:.0f} s of audio)")
@@ -264,6 +279,11 @@ def main() -> int:
     print(f"raw Piper        {figures['raw_piper_seconds']:6.2f} s   cold build with Piper {figures['cold_piper_seconds']:.2f} s")
     print(f"rebuild, edit    {figures['rebuild_seconds']:6.2f} s, {figures['edit_seconds']:.2f} s")
     print(f"jobs 1 / 2 peak  {figures['jobs1_peak_mb']:5.0f} MB / {figures['jobs2_peak_mb']:5.0f} MB")
+    print(f"cold, MP3 only   {figures['cold_mp3_only_seconds']:6.2f} s (no Opus alternate)")
+    for count in (1000, 10_000):
+        print(f"feed, {count:>6} ep. {figures[f'feed_{count}_seconds']:6.2f} s; feed.xml "
+              f"{figures[f'feed_{count}_first_page_bytes'] / 1e3:.0f} kB, every page "
+              f"{figures[f'feed_{count}_all_pages_bytes'] / 1e6:.1f} MB")
     print()
     ok = True
     print(f"{'figure':<48} {'value':>8}  target")

@@ -61,6 +61,8 @@ def _audio_16k(path: Path):  # type: ignore[no-untyped-def]
 def _arrangement(name: str, toml: str, tmp: Path, model, dnsmos) -> dict[str, float]:  # type: ignore[no-untyped-def]
     from check_speech import distance, words
 
+    from audiobrief.languages import words_for
+
     config = tmp / f"{name[0]}.toml"
     config.write_text(toml)
     out = tmp / f"out-{name[0]}"
@@ -80,7 +82,8 @@ def _arrangement(name: str, toml: str, tmp: Path, model, dnsmos) -> dict[str, fl
         segments, _ = model.transcribe(audio, language="en", beam_size=5)
         heard = " ".join(s.text for s in segments)
         text = (out / episode["transcripts"]["text"]).read_text(encoding="utf-8").splitlines()[1:]
-        said = " ".join(line for line in text if line.strip() and not line.startswith("#"))
+        note = words_for(episode.get("language") or "en").disclosure.line  # the header saying who reads it
+        said = " ".join(line for line in text if line.strip() and not line.startswith("#") and line != note)
         intended = words(said)
         errors += distance(intended, words(heard))
         total += len(intended)

@@ -51,6 +51,8 @@ def test_page_plays_and_chapters_seek_the_player(site, tmp_path: Path) -> None:
             page.wait_for_function("() => document.querySelector('audio').readyState >= 1", timeout=15_000)
             duration_s = page.evaluate("document.querySelector('audio').duration")
             assert abs(duration_s - episode.duration_ms / 1000) < 1.0
+            # the browser picked the Opus source (a third of the bytes) over the MP3
+            assert page.evaluate("document.querySelector('audio').currentSrc").endswith(".opus")
             buttons = page.locator("ol.chapters button")
             assert buttons.count() == len(episode.chapters)
             buttons.nth(1).click()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -17,7 +18,7 @@ from mutagen.mp3 import MP3
 
 from audiobrief.cli import cli
 
-from .conftest import EXAMPLES, needs_ffprobe
+from .conftest import EXAMPLES, ROOT, needs_ffprobe
 
 HEAVY = ("onnxruntime", "piper", "pydub", "gtts", "numpy", "feedgen", "PIL", "mutagen")
 
@@ -229,3 +230,21 @@ def test_say_writes_the_spoken_text_as_wav_for_auditions(tmp_path: Path) -> None
         assert handle.getnframes() / handle.getframerate() == pytest.approx(4 * 0.4, abs=0.01)  # 4 words, 400 ms each
     result = CliRunner().invoke(cli, ["say", "hello", "--voice", "fake:tone", "-o", str(tmp_path / "no" / "x.wav")])
     assert result.exit_code == 1 and "cannot write the WAV file" in result.output
+
+
+@pytest.mark.slow
+def test_the_readme_shows_exactly_what_the_demo_prints(tmp_path: Path) -> None:
+    import shlex
+
+    demo = (ROOT / "scripts" / "demo").read_text()
+    command = demo.split("exec .venv/bin/audiobrief ", 1)[1].split('"$@"', 1)[0].replace("\\\n", " ")
+    args = [a.replace("${BASE_URL:-http://127.0.0.1:8000/}", "http://127.0.0.1:8000/")
+            for a in shlex.split(command)]
+    args[args.index("--out") + 1] = str(tmp_path / "output")
+    run = subprocess.run([sys.executable, "-m", "audiobrief", *args], cwd=ROOT, capture_output=True, text=True,
+                         env={**os.environ, "AUDIOBRIEF_CACHE_DIR": str(tmp_path / "cache")})
+    assert run.returncode == 0, run.stderr
+    printed = run.stdout.replace(str(tmp_path / "output"), "output")
+    readme = (ROOT / "README.md").read_text()
+    shown = readme.split("`scripts/demo` ends by printing where the episode and the feed are:\n\n```\n", 1)[1]
+    assert shown.split("```", 1)[0] == printed

@@ -37,6 +37,9 @@ def episode(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, o
     assert run.returncode == 0, run.stderr
     result = json.loads(run.stdout)
     assert result["voices"]["en"]["host"] == "hibari:heart"  # the default voice is what is listened to
+    # and the feed names it, as a synthetic host (podcast:person)
+    assert '<podcast:person role="host">Heart (hibari), a synthetic voice</podcast:person>' in \
+        (out / "feed.xml").read_text()
     (entry,) = result["episodes"]
     wav = out / "episode.wav"
     subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", str(out / entry["audio_file"]), "-map_metadata", "-1",

@@ -211,13 +211,15 @@ def test_changing_an_input_rebuilds_exactly_the_episodes_that_use_it(baseline: P
 def _other(value: object, name: str, root: Path) -> object:
     """Another valid value for a setting of this type."""
     special: dict[str, object] = {"format": "m4a", "cue": "none", "language": "es", "category": "Business",
-                                  "subcategory": None, "image": _image(root)}
+                                  "subcategory": None, "image": _image(root), "update_frequency": "weekly"}
     if name in special:
         return special[name]
     if name in ("intro_music", "outro_music", "music_bed"):
         return str(_sound(root))
     if isinstance(value, bool):
         return not value
+    if isinstance(value, tuple):
+        return ()
     if isinstance(value, int):
         return value + 8 if name != "sample_rate_hz" else 48_000
     if isinstance(value, float):

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from .feed import AUDIO_MIME, CONTENT_NS, ITUNES_NS, PODCAST_NS, PODCAST_NS_ALIASES, PSC_NS
+from .feed import ATOM_NS, AUDIO_MIME, CONTENT_NS, ITUNES_NS, PODCAST_NS, PODCAST_NS_ALIASES, PSC_NS
 from .standards import EPISODE_TYPES, LANGUAGE_CODE, SHOW_TYPES, is_apple_category
 
 __all__ = ["CheckReport", "Problem", "check_show"]
@@ -311,6 +311,118 @@ def _check_item(report: CheckReport, index: int, item: Any, fetch: _Fetcher, see
         report.add("error", where, f"itunes:duration {declared} s but the audio lasts {duration_s:.1f} s",
                    "rebuild the feed")
     _check_chapters(report, where, item, path, fetch, duration_s)
+    _check_alternates(report, where, item, url, fetch, duration_s)
+    _check_soundbites(report, where, item, duration_s)
+
+
+def _page_links(channel: Any) -> dict[str, str]:
+    return {link.get("rel"): link.get("href", "") for link in channel.findall(f"{{{ATOM_NS}}}link")}
+
+
+def _older_pages(report: CheckReport, channel: Any, fetch: _Fetcher, feed_url: str | None) -> list[Any]:
+    """The items of a paged feed's older pages (RFC 5005 section 3), each page checked to be linked both ways
+    and to name the same first and last page; at most 1,000 pages."""
+    from lxml import etree
+
+    links = _page_links(channel)
+    if "next" not in links:
+        return []
+    first, last = links.get("first"), links.get("last")
+    if not first or not last or (feed_url and first != feed_url):
+        report.add("error", "feed", "a paged feed needs rel=\"first\" (this feed) and rel=\"last\" links",
+                   "rebuild the feed")
+    items: list[Any] = []
+    previous: str | None = feed_url
+    url: str | None = links["next"]
+    visited: set[str] = set()
+    while url and url not in visited and len(visited) < 1000:
+        visited.add(url)
+        where = f"page {url}"
+        path = fetch.local(url)
+        if path is None:
+            report.add("error", where, "is linked as rel=\"next\" but cannot be read", "rebuild the feed")
+            return items
+        try:
+            page = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True)).getroot()
+        except etree.XMLSyntaxError as exc:
+            report.add("error", where, f"not well-formed XML: {exc}", "rebuild the feed")
+            return items
+        page_channel = page.find("channel")
+        if page_channel is None:
+            report.add("error", where, "has no <channel>", "rebuild the feed")
+            return items
+        page_links = _page_links(page_channel)
+        if page_links.get("previous") != previous or page_links.get("first") != first or page_links.get("last") != last:
+            report.add("error", where, "its first/last/previous links do not match the pages around it",
+                       "rebuild the feed")
+        if not _text(page_channel, "title") or page_channel.find("podcast:guid", _NAMESPACES) is None:
+            report.add("error", where, "is not a whole podcast feed on its own (title, podcast:guid)", "rebuild the feed")
+        items += page_channel.findall("item")
+        previous, url = url, page_links.get("next")
+    if previous != last:
+        report.add("error", "feed", f"the chain of rel=\"next\" pages ends at {previous}, not at rel=\"last\" {last}",
+                   "rebuild the feed")
+    report.checked.append("pages")
+    return items
+
+
+def _check_alternates(report: CheckReport, where: str, item: Any, enclosure_url: str, fetch: _Fetcher,
+                      duration_s: float | None) -> None:
+    """Each ``podcast:alternateEnclosure`` points at a file that exists, of its declared length, playing as
+    long as the main one (within 0.1 s); exactly one is the default."""
+    alternates = item.findall("podcast:alternateEnclosure", _NAMESPACES)
+    if not alternates:
+        return
+    if sum(a.get("default") == "true" for a in alternates) != 1:
+        report.add("error", where, "podcast:alternateEnclosure: not exactly one default", "rebuild the feed")
+    for alternate in alternates:
+        source = alternate.find("podcast:source", _NAMESPACES)
+        uri = source.get("uri", "") if source is not None else ""
+        if not uri:
+            report.add("error", where, "podcast:alternateEnclosure without a podcast:source uri", "rebuild the feed")
+            continue
+        if uri == enclosure_url:
+            continue  # the main file, checked above
+        path = fetch.local(uri)
+        if path is None:
+            report.add("error", where, f"alternate {uri} {'cannot be fetched' if fetch.remote else 'does not exist'}",
+                       "rebuild the episode, or publish its file")
+            continue
+        length = alternate.get("length") or ""
+        if length and (not length.isdigit() or int(length) != path.stat().st_size):
+            report.add("error", where, f"alternate {uri}: length {length} but the file has {path.stat().st_size} bytes",
+                       "rebuild the feed")
+        from mutagen import File as MutagenFile
+        from mutagen import MutagenError
+
+        try:
+            audio = MutagenFile(str(path))
+        except MutagenError:
+            audio = None
+        if audio is None:
+            report.add("error", where, f"alternate {uri} is not audio mutagen can read", "rebuild the episode")
+            continue
+        if duration_s is not None and abs(float(audio.info.length) - duration_s) > 0.1:
+            report.add("error", where, f"alternate {uri} lasts {audio.info.length:.2f} s, the episode {duration_s:.2f} s",
+                       "rebuild the episode")
+    report.checked.append("alternates")
+
+
+def _check_soundbites(report: CheckReport, where: str, item: Any, duration_s: float | None) -> None:
+    """Each ``podcast:soundbite`` lies inside the episode; the namespace recommends 15 to 120 s."""
+    for bite in item.findall("podcast:soundbite", _NAMESPACES):
+        try:
+            start, length = float(bite.get("startTime", "")), float(bite.get("duration", ""))
+        except ValueError:
+            report.add("error", where, "podcast:soundbite without a numeric startTime and duration", "rebuild the feed")
+            continue
+        if start < 0 or length <= 0 or (duration_s is not None and start + length > duration_s + 0.05):
+            report.add("error", where, f"soundbite {start:.1f}+{length:.1f} s is not inside the episode",
+                       "rebuild the episode")
+        elif not 15 <= length <= 120:
+            report.add("warning", where, f"soundbite of {length:.1f} s (the namespace recommends 15 to 120 s)",
+                       "nothing to do unless apps refuse it")
+    report.checked.append("soundbites")
 
 
 def _check_http(report: CheckReport, where: str, url: str, mime: str, fetch: _Fetcher) -> None:
@@ -513,7 +625,7 @@ def check_show(target: str | Path, *, loudness: bool | Loudness = True,
         self_link = channel.find("{http://www.w3.org/2005/Atom}link[@rel='self']")
         feed_url = self_link.get("href") if self_link is not None else (text if fetch.remote else None)
         _check_channel(report, channel, fetch, feed_url)
-        items = channel.findall("item")
+        items = [*channel.findall("item"), *_older_pages(report, channel, fetch, feed_url)]
         if not items:
             report.add("warning", "feed", "no episodes", "build an episode")
         seen: dict[str, set[str]] = {"guid": set(), "url": set()}

@@ -26,6 +26,7 @@ __all__ = [
     "AudioSettings",
     "EngineSettings",
     "EspeakOptions",
+    "FeedSettings",
     "GttsOptions",
     "HibariOptions",
     "LanguageVoices",
@@ -68,6 +69,9 @@ class AudioSettings:
     outro_music: str | None = None
     music_bed: str | None = None
     music_bed_gain_db: float = -22.0
+    alternates: tuple[str, ...] = ("opus",)
+    """Other encodings published beside the main file (``podcast:alternateEnclosure``): ``"opus"``, or none."""
+    opus_bitrate_kbps: int = 32
 
     def __post_init__(self) -> None:
         if self.format not in ("mp3", "m4a"):
@@ -79,6 +83,12 @@ class AudioSettings:
         for name in ("sentence_pause_ms", "segment_pause_ms", "section_pause_ms"):
             if not 0 <= getattr(self, name) <= 10_000:
                 raise ConfigError(f"[audio] {name} = {getattr(self, name)}: use 0 to 10000 (milliseconds)")
+        unknown = [a for a in self.alternates if a != "opus"]
+        if unknown:
+            raise ConfigError(f"[audio] alternates = {list(self.alternates)!r}: {unknown[0]!r} is not an encoding "
+                              "audiobrief makes; use [\"opus\"] or []")
+        if not 6 <= self.opus_bitrate_kbps <= 256:
+            raise ConfigError(f"[audio] opus_bitrate_kbps = {self.opus_bitrate_kbps}: use 6 to 256 (24-32 is typical for speech)")
 
 
 def split_voice(spec: str | None) -> tuple[str | None, str | None]:
@@ -291,6 +301,17 @@ def _choice(host: str | None, narrative: str | list[str] | None, labels: dict[st
 
 
 @dataclass(frozen=True, slots=True)
+class FeedSettings:
+    """``[feed]``: how many episodes each page of the feed holds (RFC 5005 paged feeds)."""
+
+    page_size: int = 100
+    """``feed.xml`` holds the newest this many; ``feed-2.xml`` the next, and so on, each linked to the others."""
+
+    def __post_init__(self) -> None:
+        _in_range("feed", "page_size", self.page_size, 1, 100_000)
+
+
+@dataclass(frozen=True, slots=True)
 class Cache:
     """``[cache]``: the segment cache's folder (None: the user's cache folder)."""
 
@@ -314,6 +335,7 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
     #: The producer's script templates (``templates`` in the file, relative to it); ``--templates`` wins.
     templates_dir: Path | None = None
+    feed: FeedSettings = field(default_factory=FeedSettings)
 
     @property
     def public_base_url(self) -> str:
@@ -334,6 +356,7 @@ class _File:
     pronunciations: dict[str, str] = field(default_factory=dict)
     cache: Cache = field(default_factory=Cache)
     limits: Limits = field(default_factory=Limits)
+    feed: FeedSettings = field(default_factory=FeedSettings)
 
 
 # --- the schema: strict msgspec types derived from the dataclasses above ---------------------------------
@@ -497,6 +520,8 @@ def _settings_from(data: dict[str, Any], p: Path) -> Settings:
         raise ConfigError(
             f"[show] subcategory = {show.subcategory!r} is not one of Apple's subcategories of {show.category!r}: "
             f"{', '.join(APPLE_CATEGORIES[show.category]) or 'it has none; remove the subcategory'}")
+    if show.update_frequency is not None:
+        update_frequency_rrule(show.update_frequency)  # a schedule nobody can read fails here, naming the key
     if not LANGUAGE_CODE.match(show.language):
         raise ConfigError(f"[show] language = {show.language!r}: use an ISO 639 code such as \"en\" or \"en-us\"")
     audio = parsed.audio
@@ -524,7 +549,29 @@ def _settings_from(data: dict[str, Any], p: Path) -> Settings:
         cache_dir=(p.parent / Path(cache_dir).expanduser()) if cache_dir else None,
         limits=parsed.limits,
         templates_dir=_templates_folder(parsed.templates, p.parent),
+        feed=parsed.feed,
     )
+
+
+#: ``[show] update_frequency`` words -> RFC 5545 recurrence rules (``podcast:updateFrequency``).
+UPDATE_FREQUENCIES = {"daily": "FREQ=DAILY", "weekdays": "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", "weekly": "FREQ=WEEKLY"}
+
+
+def update_frequency_rrule(value: str) -> str:
+    """The rrule of ``[show] update_frequency``: a word of :data:`UPDATE_FREQUENCIES`, or an rrule itself.
+
+    >>> update_frequency_rrule("weekdays"), update_frequency_rrule("FREQ=DAILY;BYHOUR=6")
+    ('FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR', 'FREQ=DAILY;BYHOUR=6')
+
+    :raises ConfigError: neither.
+    """
+    import re
+
+    rule = UPDATE_FREQUENCIES.get(value.strip().lower(), value.strip())
+    if not re.fullmatch(r"FREQ=(YEARLY|MONTHLY|WEEKLY|DAILY|HOURLY)(;[A-Z]+=[A-Za-z0-9,+:-]+)*", rule) or len(rule) > 128:
+        raise ConfigError(f"[show] update_frequency = {value!r}: use daily, weekdays, weekly, or an RFC 5545 rule "
+                          "such as \"FREQ=WEEKLY;BYDAY=MO,WE,FR\"")
+    return rule
 
 
 def _templates_folder(value: str | None, base: Path) -> Path | None:

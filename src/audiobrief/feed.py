@@ -14,6 +14,7 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -22,7 +23,8 @@ from feedgen.feed import FeedGenerator  # imports lxml.etree, which feedgen.util
 from feedgen.util import xml_elem
 
 from .errors import FeedError
-from .models import Chapter, Episode, Show, newest_first
+from .languages import Words
+from .models import Alternate, Chapter, Episode, Show, newest_first
 from .notes import MAX_NOTES_BYTES, strip_unsafe_links
 from .sanitize import safe_url
 from .timefmt import npt
@@ -35,10 +37,14 @@ __all__ = [
     "Podcast20Extension",
     "audio_mime",
     "build_feed",
+    "feed_pages",
     "folder_url",
+    "page_count",
+    "page_name",
     "podcast_guid",
     "public_url",
     "safe_show",
+    "voice_person",
 ]
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
@@ -100,6 +106,8 @@ class Item:
     base: str
     link: str
     explicit: bool
+    person: str = "{voice}"
+    """How ``podcast:person`` names a synthetic host (``language.toml``'s ``[disclosure] person``)."""
 
     def xml(self) -> str:
         """The ``<item>`` element as XML text (prefixes itunes, psc and podcast; every value escaped)."""
@@ -137,8 +145,37 @@ class Item:
                                     (t.text, "text/plain", None)):
                 extra = f' rel="{rel}"' if rel else ""
                 parts.append(f"<podcast:transcript url={quoteattr(public_url(base, name))} type=\"{mime}\"{extra}/>")
+        if e.alternates:
+            # the main file too, as the default alternate, as the namespace's own examples do
+            main = (Alternate(e.audio_file, audio_mime(e.audio_file), e.size_bytes, e.duration_ms,
+                              round(e.size_bytes * 8 / max(e.duration_ms, 1)), e.audio_file.rsplit(".", 1)[-1].upper()),)
+            for alternate in main + e.alternates:
+                default = ' default="true"' if alternate.file == e.audio_file else ""
+                url = public_url(base, alternate.file)
+                parts.append(f"<podcast:alternateEnclosure type={quoteattr(alternate.mime)} "
+                             f"length=\"{int(alternate.size_bytes)}\" bitrate=\"{int(alternate.bitrate_kbps) * 1000}\""
+                             f" title={quoteattr(alternate.title[:32])}{default}>"
+                             f"<podcast:source uri={quoteattr(url)} contentType={quoteattr(alternate.mime)}/>"
+                             "</podcast:alternateEnclosure>")
+        for bite in e.soundbites:
+            parts.append(f"<podcast:soundbite startTime=\"{bite.start_ms / 1000:.3f}\" "
+                         f"duration=\"{bite.duration_ms / 1000:.3f}\">{escape(_xml_safe(bite.title)[:128])}</podcast:soundbite>")
+        if e.host_voice:
+            parts.append(f'<podcast:person role="host">{escape(voice_person(e.host_voice, self.person))}</podcast:person>')
         parts.append("</item>")
         return "".join(parts)
+
+
+def voice_person(voice_key: str, template: str = "{voice}") -> str:
+    """The name of a synthetic host for ``podcast:person``: ``hibari:heart`` -> ``Heart (hibari)``, in the
+    language's words (``template``, e.g. ``"{voice}, a synthetic voice"``), at most 128 characters.
+
+    >>> voice_person("hibari:heart", "{voice}, a synthetic voice")
+    'Heart (hibari), a synthetic voice'
+    """
+    engine, _, voice = voice_key.partition(":")
+    name = Path(voice).stem if "/" in voice else voice
+    return template.format(voice=f"{name[:1].upper()}{name[1:]} ({engine})")[:128]
 
 
 class Podcast20Extension(BaseExtension):  # type: ignore[misc]
@@ -150,6 +187,10 @@ class Podcast20Extension(BaseExtension):  # type: ignore[misc]
         self.txt: list[tuple[str, str]] = []
         self.explicit: bool | None = None
         self.show_type = "episodic"
+        self.update_frequency: tuple[str, str] | None = None
+        """``(rrule, text)`` of ``podcast:updateFrequency``."""
+        self.page_links: list[tuple[str, str]] = []
+        """``(rel, href)`` of a paged feed's ``atom:link`` elements (first, last, previous, next)."""
         self.items: list[Item] = []
         """Items written by this extension, newest first (see :class:`Item`)."""
 
@@ -174,6 +215,12 @@ class Podcast20Extension(BaseExtension):  # type: ignore[misc]
             element = xml_elem(f"{{{PODCAST_NS}}}txt", channel)
             element.set("purpose", purpose)
             element.text = text
+        for rel, href in self.page_links:
+            xml_elem(f"{{{ATOM_NS}}}link", channel, href=href, rel=rel)
+        if self.update_frequency is not None:
+            element = xml_elem(f"{{{PODCAST_NS}}}updateFrequency", channel)
+            element.set("rrule", self.update_frequency[0])
+            element.text = self.update_frequency[1][:128]
         if self.items:
             # One parse of every item's escaped text: lxml's C parser makes the elements 5x faster
             # than building them one SubElement at a time; a malformed item fails right here.
@@ -276,40 +323,68 @@ def safe_show(show: Show) -> Show:
     return dataclasses.replace(show, **cleaned)
 
 
+ATOM_NS = "http://www.w3.org/2005/Atom"
+
+
+def page_name(number: int, suffix: str = "xml") -> str:
+    """The file of page ``number`` of a paged feed: ``feed.xml``, then ``feed-2.xml``, ...
+
+    >>> page_name(1), page_name(2), page_name(3, "json")
+    ('feed.xml', 'feed-2.xml', 'feed-3.json')
+    """
+    return f"feed.{suffix}" if number == 1 else f"feed-{number}.{suffix}"
+
+
+def page_count(episodes: int, page_size: int) -> int:
+    """How many pages ``episodes`` take (at least one, which may be empty)."""
+    return max(1, -(-episodes // page_size))
+
+
 def build_feed(show: Show, episodes: Sequence[Episode], base_url: str, *, image_file: str | None,
-               guid: str | None = None, new_feed_url: str | None = None) -> bytes:
-    """Render the RSS feed for ``episodes`` (newest first).
+               guid: str | None = None, new_feed_url: str | None = None, words: Words | None = None,
+               page: int = 1, pages: int = 1) -> bytes:
+    """Render the RSS feed for ``episodes`` (newest first): one page of a paged feed when ``pages`` > 1.
 
     :param show: channel metadata.
-    :param episodes: every published episode (from the episode store).
+    :param episodes: the episodes of this page (all of them for an unpaged feed).
     :param base_url: the public URL of the output folder; enclosures and links are made absolute with it.
     :param image_file: the artwork's file name in the output folder.
     :param guid: the show's recorded ``podcast:guid`` (default: derived from the feed URL).
     :param new_feed_url: ``itunes:new-feed-url``, for a show that moved.
+    :param words: the show language's words (the AI-voice disclosure; default English).
+    :param page: which page this is (1: ``feed.xml``), of ``pages``; pages link to each other as RFC 5005
+        section 3 says (``first``, ``last``, ``next`` to older, ``previous`` to newer), and each is a
+        whole podcast feed on its own.
     :returns: UTF-8 XML.
     :raises FeedError: a required value is missing or invalid.
     """
+    from .languages import words_for
+
     if not base_url.startswith(("http://", "https://")):
         raise FeedError(f"base URL {base_url!r} must start with http:// or https:// (use --base-url)")
     show = safe_show(show)
+    words = words or words_for("en")
     base = folder_url(base_url)
     feed_url = public_url(base, "feed.xml")
     link = show.link or base
+    description = show.description
+    if words.disclosure.channel.casefold() not in description.casefold():
+        description = f"{description} {words.disclosure.channel}"  # say what it is, where people read
     fg = FeedGenerator()
     fg.load_extension("podcast")
     fg.register_extension("podcast20", Podcast20Extension, Podcast20EntryExtension)
     try:
         fg.title(_xml_safe(show.title)[:255])
-        fg.link(href=feed_url, rel="self")
+        fg.link(href=public_url(base, page_name(page)), rel="self")
         fg.link(href=link, rel="alternate")  # after "self": feedgen's <link> is the last one set
-        fg.description(_truncate_bytes(_xml_safe(show.description), _MAX_DESCRIPTION_BYTES))
+        fg.description(_truncate_bytes(_xml_safe(description), _MAX_DESCRIPTION_BYTES))
         fg.language(show.language)
         fg.generator("audiobrief")
         if show.copyright:
             fg.copyright(show.copyright)
         fg.podcast.itunes_author(show.author)
         fg.podcast.itunes_owner(name=show.owner_name, email=show.owner_email)
-        fg.podcast.itunes_summary(_truncate_bytes(_xml_safe(show.description), _MAX_DESCRIPTION_BYTES))
+        fg.podcast.itunes_summary(_truncate_bytes(_xml_safe(description), _MAX_DESCRIPTION_BYTES))
         categories: dict[str, Any] = {"cat": show.category}
         if show.subcategory:
             categories["sub"] = show.subcategory
@@ -326,7 +401,32 @@ def build_feed(show: Show, episodes: Sequence[Episode], base_url: str, *, image_
     fg.podcast20.locked = (True, show.owner_email)
     fg.podcast20.explicit = show.explicit
     fg.podcast20.txt = [("ai-content", "true")]
+    if pages > 1:  # RFC 5005 section 3; feedgen writes only rel="self" into RSS, so these go in by the extension
+        fg.podcast20.page_links = [("first", feed_url), ("last", public_url(base, page_name(pages)))]
+        if page > 1:
+            fg.podcast20.page_links.append(("previous", public_url(base, page_name(page - 1))))
+        if page < pages:
+            fg.podcast20.page_links.append(("next", public_url(base, page_name(page + 1))))
+    if show.update_frequency:
+        from .config import UPDATE_FREQUENCIES, update_frequency_rrule
+
+        rule = update_frequency_rrule(show.update_frequency)
+        named = show.update_frequency.strip().lower()
+        fg.podcast20.update_frequency = (rule, named.capitalize() if named in UPDATE_FREQUENCIES else rule)
     if episodes:
         fg.lastBuildDate(max(e.published for e in episodes))
-    fg.podcast20.items = [Item(episode, base, link, show.explicit) for episode in newest_first(episodes)]
+    fg.podcast20.items = [Item(episode, base, link, show.explicit, words.disclosure.person)
+                          for episode in newest_first(episodes)]
     return bytes(fg.rss_str(pretty=False, xml_declaration=True, encoding="UTF-8"))
+
+
+def feed_pages(show: Show, episodes: Sequence[Episode], base_url: str, *, image_file: str | None, page_size: int,
+               guid: str | None = None, new_feed_url: str | None = None,
+               words: Words | None = None) -> list[tuple[str, bytes]]:
+    """Every page of the feed, newest first: ``[("feed.xml", xml), ("feed-2.xml", xml), ...]``."""
+    ordered = newest_first(episodes)
+    pages = page_count(len(ordered), page_size)
+    return [(page_name(n), build_feed(show, ordered[(n - 1) * page_size: n * page_size], base_url,
+                                      image_file=image_file, guid=guid, new_feed_url=new_feed_url, words=words,
+                                      page=n, pages=pages))
+            for n in range(1, pages + 1)]

@@ -90,6 +90,17 @@ class Site:
 
 
 @dataclass(frozen=True, slots=True)
+class Disclosure:
+    """Saying it is an AI voice where people read: the transcript's header and the show page (``line``),
+    after the channel's description (``channel``), and the host's ``podcast:person`` (``person``,
+    with ``{voice}`` for the voice's name)."""
+
+    line: str
+    channel: str
+    person: str
+
+
+@dataclass(frozen=True, slots=True)
 class Words:
     """Everything written around a brief in one language (``language.toml``)."""
 
@@ -99,6 +110,7 @@ class Words:
     notes: Notes
     speakers: Speakers
     site: Site
+    disclosure: Disclosure
     source: str = ""
     """Where these words were read from (for error messages)."""
 
@@ -120,7 +132,9 @@ def _table(cls: type, data: Any, where: str, source: str) -> Any:
     return cls(**values)
 
 
-def _parse(text: str, language: str, source: str) -> Words:
+def _parse(text: str, language: str, source: str, fallback: Words | None = None) -> Words:
+    """The words of a ``language.toml``; a table added to audiobrief after the file was copied
+    (``[disclosure]``) is taken from ``fallback``, the shipped words of the language (else English)."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -128,10 +142,16 @@ def _parse(text: str, language: str, source: str) -> Words:
     code = data.get("iso639_2")
     if not isinstance(code, str) or len(code) != 3 or not code.isalpha():
         raise TemplateError(f"{source}: iso639_2 must be a three-letter ISO 639-2 code such as \"eng\" or \"spa\"")
+    if "disclosure" in data or fallback is None:
+        disclosure = _table(Disclosure, data.get("disclosure", {}), "disclosure", source)
+        if "{voice}" not in disclosure.person:
+            raise TemplateError(f"{source}: [disclosure] person must hold {{voice}}, where the voice's name goes")
+    else:
+        disclosure = fallback.disclosure
     return Words(language, code.lower(), _table(Chapters, data.get("chapters", {}), "chapters", source),
                  _table(Notes, data.get("notes", {}), "notes", source),
                  _table(Speakers, data.get("speakers", {}), "speakers", source),
-                 _table(Site, data.get("site", {}), "site", source), source)
+                 _table(Site, data.get("site", {}), "site", source), disclosure, source)
 
 
 @functools.cache
@@ -151,7 +171,8 @@ def words_for(language: str, templates_dir: str | Path | None = None) -> Words:
         if templates_dir is not None:
             path = Path(templates_dir, name, "language.toml")
             if path.is_file():
-                return _parse(path.read_text(encoding="utf-8"), language, str(path))
+                fallback = _shipped_words(name) if name in shipped_languages() else _shipped_words("en")
+                return _parse(path.read_text(encoding="utf-8"), language, str(path), fallback)
         if name in shipped_languages():
             return _shipped_words(name)
     code = primary(language)

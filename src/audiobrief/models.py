@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 __all__ = [
+    "Alternate",
     "Brief",
     "Chapter",
     "Episode",
@@ -24,6 +25,7 @@ __all__ = [
     "SegmentKind",
     "SentenceTiming",
     "Show",
+    "Soundbite",
     "Source",
     "SpokenSegment",
     "Transcripts",
@@ -196,6 +198,31 @@ class EpisodeAudio:
     sentences: tuple[SentenceTiming, ...]
     integrated_lufs: float | None = None
     true_peak_dbtp: float | None = None
+    alternates: tuple[Alternate, ...] = ()
+    """Other encodings made beside it (files next to ``path``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Alternate:
+    """Another encoding of an episode's audio (``podcast:alternateEnclosure``), e.g. Opus for slow links."""
+
+    file: str
+    """File name, relative to the output folder."""
+    mime: str
+    """Its type as the feed gives it, e.g. ``audio/ogg; codecs=opus``."""
+    size_bytes: int
+    duration_ms: int
+    bitrate_kbps: int
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Soundbite:
+    """A shareable stretch of an episode (``podcast:soundbite``): a narrative's own words."""
+
+    start_ms: int
+    duration_ms: int
+    title: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,6 +262,11 @@ class Episode:
     """Key of the files and settings the episode was built from (see :mod:`audiobrief.inputs`)."""
     language: str | None = None
     """The language it is spoken in (the brief's, else the show's)."""
+    alternates: tuple[Alternate, ...] = ()
+    """Other encodings of the audio (Opus), each its own file."""
+    soundbites: tuple[Soundbite, ...] = ()
+    host_voice: str | None = None
+    """Who reads it, as ``ENGINE:VOICE`` (``hibari:heart``): the feed's ``podcast:person``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,6 +287,8 @@ class Show:
     image: Path | None = None
     link: str | None = None
     copyright: str | None = None
+    update_frequency: str | None = None
+    """``daily``, ``weekdays``, ``weekly`` or an RFC 5545 rrule (``FREQ=DAILY;BYHOUR=6``): ``podcast:updateFrequency``."""
 
 
 def newest_first(episodes: Iterable[Episode]) -> list[Episode]:

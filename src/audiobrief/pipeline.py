@@ -33,7 +33,7 @@ from .errors import BriefError, EngineUnavailable
 from .inputs import brief_paths as expand_brief_paths
 from .inputs import inputs_key
 from .languages import words_for
-from .models import Brief, Chapter, Episode, Script
+from .models import Brief, Chapter, Episode, Script, SentenceTiming, Soundbite
 from .publication import (
     Publication,
     clean_leftovers,
@@ -295,6 +295,11 @@ def _master(plan: EpisodePlan, renderer: Renderer, settings: Settings, tmp: Path
     transcripts = write_transcripts(tmp, plan.id, title=plan.title, show=settings.show.title,
                                     chapters=audio.chapters, sentences=audio.sentences, words=words)
     draft.rename(tmp / f"{stem}{suffix}")
+    alternates = []
+    for alternate in audio.alternates:  # each named by its own content, as the main file
+        named = f"{_content_name(tmp / alternate.file, plan.id)}{Path(alternate.file).suffix}"
+        (tmp / alternate.file).rename(tmp / named)
+        alternates.append(replace(alternate, file=named))
     notes = (render_show_notes(plan.briefs[0], audio.chapters, words=words) if plan.kind == "brief"
              else render_digest_notes(plan.title, plan.briefs, audio.chapters, words=words))
     return Episode(
@@ -314,7 +319,31 @@ def _master(plan: EpisodePlan, renderer: Renderer, settings: Settings, tmp: Path
         number=previous.number if previous else number,
         key=plan.key,
         language=plan.script.language,
+        alternates=tuple(alternates),
+        soundbites=_soundbites(plan, audio.sentences),
+        host_voice=next((s.speaker for s in plan.segments if s.segment.role == "host" and ":" in s.speaker), None),
     )
+
+
+#: podcast:soundbite's recommended length, in milliseconds.
+SOUNDBITE_MS = (15_000, 120_000)
+
+
+def _soundbites(plan: EpisodePlan, sentences: Sequence[SentenceTiming]) -> tuple[Soundbite, ...]:
+    """One soundbite per narrative: from its first word to its last (the cue before it left out), named as its
+    chapter; one shorter than 15 s is left out, one longer than 2 minutes is cut there."""
+    bites = []
+    for s in plan.segments:
+        if s.segment.kind != "narrative":
+            continue
+        spoken = [t for t in sentences if t.segment_id == s.segment.id]
+        if not spoken:
+            continue
+        start, end = spoken[0].start_ms, spoken[-1].end_ms
+        if end - start < SOUNDBITE_MS[0]:
+            continue
+        bites.append(Soundbite(start, min(end - start, SOUNDBITE_MS[1]), s.segment.chapter_title[:128]))
+    return tuple(bites)
 
 
 def build(

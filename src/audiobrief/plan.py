@@ -124,7 +124,7 @@ def words_data(words: Words, *, page: bool = False) -> dict[str, object]:
     data = dataclasses.asdict(words)
     data.pop("source", None)
     site = data.pop("site")
-    return {"language": words.language, "site": site} if page else data
+    return {"language": words.language, "site": site, "disclosure": data["disclosure"]} if page else data
 
 
 def _brief_data(brief: Brief) -> object:

@@ -31,7 +31,7 @@ SHOW_FILES = ("episodes.json", "feed.json", "alexa.json", "player.js", "index.ht
 
 def episode_files(episode: Episode) -> set[str]:
     """The file names one episode owns in the output folder."""
-    names = {episode.audio_file}
+    names = {episode.audio_file, *(a.file for a in episode.alternates)}
     if episode.transcripts:
         t = episode.transcripts
         names |= {t.text, t.vtt, t.srt, t.chapters_json}
@@ -65,7 +65,7 @@ def show_key(settings: Settings, episodes: Sequence[Episode], image_file: str | 
     where = publication or default_publication(settings)
     identity = (where.base_url, where.podcast_guid, where.new_feed_url)
     words = words_data(site_words(settings.show, settings.templates_dir), page=True)
-    digest = hashlib.sha256(repr((__version__, settings.show, identity, image_file, words)).encode())
+    digest = hashlib.sha256(repr((__version__, settings.show, settings.feed, identity, image_file, words)).encode())
     for line in lines if lines is not None else store.episode_lines(list(episodes)):
         digest.update(line.encode())
     return digest.hexdigest()
@@ -93,26 +93,40 @@ def write_show(folder: Path, settings: Settings, episodes: Sequence[Episode], *,
 
 def _write_show(folder: Path, settings: Settings, episodes: Sequence[Episode], *, image_file: str | None,
                 publication: Publication) -> None:
-    from .feed import build_feed, safe_show
-    from .jsonfeeds import build_alexa_feed, build_json_feed
+    from .feed import feed_pages, safe_show
+    from .jsonfeeds import build_alexa_feed, json_feed_pages
     from .languages import site_words
     from .site import PLAYER_SCRIPT, player_script, render_site
 
     episodes = list(episodes)
     base = publication.base_url
     show = safe_show(settings.show)  # one cleaned show for every feed and the site
-    rss = build_feed(show, episodes, base, image_file=image_file, guid=publication.podcast_guid,
-                     new_feed_url=publication.new_feed_url)  # validate first
+    words = site_words(show, settings.templates_dir)
+    page_size = settings.feed.page_size
+    rss = feed_pages(show, episodes, base, image_file=image_file, page_size=page_size, guid=publication.podcast_guid,
+                     new_feed_url=publication.new_feed_url, words=words)  # validate first
     lines = store.episode_lines(episodes)
     store.save_show_key(folder, "")  # the show files are about to change: no key vouches for them meanwhile
     store.save_episodes(folder, episodes, lines)
-    store.atomic_write(folder / "feed.json", build_json_feed(show, episodes, base, image_file=image_file))
+    json_pages = json_feed_pages(show, episodes, base, image_file=image_file, page_size=page_size, words=words)
+    for name, data in json_pages:
+        store.atomic_write(folder / name, data)
     store.atomic_write(folder / "alexa.json", build_alexa_feed(show, episodes, base))
     store.atomic_write(folder / PLAYER_SCRIPT, player_script())
-    store.atomic_write(folder / "index.html", render_site(show, episodes, folder, image_file=image_file,
-                                                                 words=site_words(show, settings.templates_dir)))
-    store.atomic_write(folder / "feed.xml", rss)
+    store.atomic_write(folder / "index.html", render_site(show, episodes, folder, image_file=image_file, words=words))
+    for name, data in reversed(rss):  # the older pages first, feed.xml last
+        store.atomic_write(folder / name, data)
+    current = {name for name, _ in [*rss, *json_pages]}
+    for stale in feed_page_files(folder) - current:  # pages a shorter feed no longer has
+        (folder / stale).unlink(missing_ok=True)
     store.save_show_key(folder, show_key(settings, episodes, image_file, lines, publication))
+
+
+def feed_page_files(folder: Path) -> set[str]:
+    """The older pages of a paged feed in ``folder`` (``feed-2.xml``, ``feed-2.json``, ...)."""
+    import re
+
+    return {p.name for p in folder.glob("feed-*.*") if re.fullmatch(r"feed-[0-9]+\.(xml|json)", p.name)}
 
 
 def retire(episodes: Sequence[Episode], keep: int | None) -> tuple[list[Episode], list[Episode]]:
@@ -187,9 +201,15 @@ def publish_folder(source: Path, dest: Path, *, wait: bool = True) -> int:
 
 def _copy_show(source: Path, dest: Path) -> int:
     episodes = store.load_episodes(source)
+    try:
+        old = store.load_episodes(dest)  # what dest published before: read before it is replaced
+    except FeedError:
+        old = []
+    old_pages = feed_page_files(dest)
     media = sorted(set().union(*(episode_files(e) for e in episodes)) if episodes else set())
     cover = find_cover(source)
-    names = [*media, *([cover] if cover else []), *SHOW_FILES]
+    pages = sorted(feed_page_files(source), key=lambda n: (n.rsplit(".", 1)[1], int(n[5:].split(".")[0])), reverse=True)
+    names = [*media, *([cover] if cover else []), *pages, *SHOW_FILES]  # the older pages before feed.xml
     copied = 0
     for name in names:
         src = source / name
@@ -213,12 +233,10 @@ def _copy_show(source: Path, dest: Path) -> int:
         copied += 1
     store.fsync_folder(dest)
     listed = set(names)
-    try:
-        old = store.load_episodes(dest)
-    except FeedError:
-        old = []
     for episode in old:
         for name in episode_files(episode) - listed:
             (dest / name).unlink(missing_ok=True)
+    for name in old_pages - listed:
+        (dest / name).unlink(missing_ok=True)
     log.info("published %d files to %s", copied, dest)
     return copied

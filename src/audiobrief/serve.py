@@ -40,6 +40,7 @@ CONTENT_TYPES: dict[str, str] = {
     "feed.json": "application/feed+json",
     ".mp3": "audio/mpeg",
     ".m4a": "audio/mp4",
+    ".opus": "audio/ogg; codecs=opus",
     ".xml": "application/rss+xml; charset=utf-8",
     ".json": "application/json",
     ".vtt": "text/vtt; charset=utf-8",
@@ -218,7 +219,7 @@ class _Handler(BaseHTTPRequestHandler):
         for key, value in headers.items():
             self.send_header(key, value)
         self.send_header("Content-Length", str(end - start + 1))
-        if path.name.endswith(_CORS_SUFFIXES) or path.suffix in (".mp3", ".m4a"):
+        if path.name.endswith(_CORS_SUFFIXES) or path.suffix in (".mp3", ".m4a", ".opus"):
             self._cors()
         self.end_headers()
         if not body:

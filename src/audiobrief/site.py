@@ -53,5 +53,6 @@ def render_site(show: Show, episodes: Sequence[Episode], folder: Path, *, image_
         items.append({"episode": episode, "transcript": transcript, "mime": audio_mime(episode.audio_file)})
     words = words or site_words(show)
     html = env.get_template("index.html.j2").render(show=show, items=items, older=ordered[FULL_EPISODES:],
-                                                    image_file=image_file, words=words.site, csp=SHOW_PAGE_CSP)
+                                                    image_file=image_file, words=words.site, csp=SHOW_PAGE_CSP,
+                                                    disclosure=words.disclosure.line)
     return html.encode("utf-8")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import FeedError
-from .models import Chapter, Episode, Transcripts, newest_first
+from .models import Alternate, Chapter, Episode, Soundbite, Transcripts, newest_first
 
 __all__ = ["STORE_NAME", "atomic_write", "episode_to_json", "fsync_file", "fsync_folder", "load_episodes", "load_show_key", "save_episodes", "save_show_key", "upsert"]
 
@@ -61,6 +61,10 @@ def episode_to_json(episode: Episode) -> dict[str, Any]:
                         for c in episode.chapters]
     t = episode.transcripts
     data["transcripts"] = {"text": t.text, "vtt": t.vtt, "srt": t.srt, "chapters_json": t.chapters_json} if t else None
+    data["alternates"] = [{"file": a.file, "mime": a.mime, "size_bytes": a.size_bytes, "duration_ms": a.duration_ms,
+                           "bitrate_kbps": a.bitrate_kbps, "title": a.title} for a in episode.alternates]
+    data["soundbites"] = [{"start_ms": s.start_ms, "duration_ms": s.duration_ms, "title": s.title}
+                          for s in episode.soundbites]
     return data
 
 
@@ -77,7 +81,8 @@ def plain_name(name: object) -> bool:
 def _from_json(data: dict[str, Any]) -> Episode:
     data = dict(data)
     transcripts = data.get("transcripts") or {}
-    names = [data.get("audio_file"), *(transcripts.values() if isinstance(transcripts, dict) else [None])]
+    names = [data.get("audio_file"), *(transcripts.values() if isinstance(transcripts, dict) else [None]),
+             *(a.get("file") if isinstance(a, dict) else None for a in data.get("alternates") or ())]
     bad = next((n for n in names if not plain_name(n)), None)
     if bad is not None or not names[0]:
         raise ValueError(f"episode {data.get('brief_id')!r} names the file {bad!r}, which is not a plain file name "
@@ -86,6 +91,8 @@ def _from_json(data: dict[str, Any]) -> Episode:
     data["chapters"] = tuple(Chapter(**c) for c in data["chapters"])
     if data.get("transcripts"):
         data["transcripts"] = Transcripts(**data["transcripts"])
+    data["alternates"] = tuple(Alternate(**a) for a in data.get("alternates") or ())
+    data["soundbites"] = tuple(Soundbite(**s) for s in data.get("soundbites") or ())
     return Episode(**data)
 
 

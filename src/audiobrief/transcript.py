@@ -62,9 +62,11 @@ def _two_lines(text: str) -> str:
     return "\n".join(textwrap.wrap(text, 42, break_long_words=False)) if len(text) > 42 else text
 
 
-def render_vtt(all_cues: list[Cue]) -> str:
-    """WebVTT with voice spans."""
+def render_vtt(all_cues: list[Cue], note: str | None = None) -> str:
+    """WebVTT with voice spans (and ``note`` as a NOTE block before the first cue)."""
     blocks = ["WEBVTT"]
+    if note:
+        blocks.append("NOTE " + note.replace("-->", "->"))
     for i, cue in enumerate(all_cues, start=1):
         text = _two_lines(cue.text).replace("&", "&amp;").replace("<", "&lt;")
         blocks.append(f"{i}\n{vtt_timestamp(cue.start_ms)} --> {vtt_timestamp(cue.end_ms)}\n<v {cue.speaker}>{text}")
@@ -80,13 +82,15 @@ def render_srt(all_cues: list[Cue]) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
-def render_text(title: str, chapters: tuple[Chapter, ...], sentences: Iterable[SentenceTiming]) -> str:
-    """A readable transcript: the title, then each chapter's sentences as a paragraph."""
+def render_text(title: str, chapters: tuple[Chapter, ...], sentences: Iterable[SentenceTiming],
+                note: str | None = None) -> str:
+    """A readable transcript: the title (and ``note``, saying who reads it), then each chapter's sentences as a
+    paragraph."""
     by_chapter: list[list[str]] = [[] for _ in chapters]
     for sentence in sentences:
         index = max((i for i, c in enumerate(chapters) if c.start_ms <= sentence.start_ms), default=0)
         by_chapter[index].append(sentence.text)
-    parts = [title, ""]
+    parts = [title, ""] + ([note, ""] if note else [])
     for chapter, lines in zip(chapters, by_chapter, strict=True):
         parts += [f"## {chapter.title}", "", " ".join(lines), ""]
     return "\n".join(parts)
@@ -122,7 +126,8 @@ def write_transcripts(
     import hashlib
 
     all_cues = cues(sentences, words)
-    texts = (render_text(title, chapters, sentences), render_vtt(all_cues), render_srt(all_cues),
+    note = words.disclosure.line if words is not None else None
+    texts = (render_text(title, chapters, sentences, note), render_vtt(all_cues, note), render_srt(all_cues),
              chapters_json(chapters, title, show))
     digest = hashlib.sha256("\0".join(texts).encode("utf-8")).hexdigest()[:10]
     stem = f"{episode_id}-{digest}"

@@ -24,10 +24,11 @@ import numpy as np
 from ..config import AudioSettings
 from ..errors import AudioError
 from ..ffmpeg import run_ffmpeg
-from ..models import Chapter, EpisodeAudio
+from ..models import Alternate, Chapter, EpisodeAudio
 from .dsp import resample
 from .loudness import Loudness, measure
 from .master import MasterAnalysis, plan_master
+from .opus import OPUS_MIME, OpusEncoder, opus_duration_ms
 from .tags import EpisodeTags, ffmetadata, tag_m4a, tag_mp3
 from .timeline import Timeline
 
@@ -79,6 +80,12 @@ def _ahead(chunks: Iterator[np.ndarray], depth: int = 2) -> Generator[np.ndarray
     finally:
         stop.set()
         worker.join()
+
+
+def _tee(chunks: Iterator[np.ndarray], also: Any) -> Iterator[np.ndarray]:
+    for chunk in chunks:
+        also(chunk)
+        yield chunk
 
 
 def _encode_mp3(chunks: Iterator[np.ndarray], path: Path, settings: AudioSettings) -> None:
@@ -152,12 +159,24 @@ def encode_episode(timeline: Timeline, out_path: Path, settings: AudioSettings, 
         plan = analysis.finish(settings.target_lufs + loss_lu, settings.true_peak_dbtp)
     else:
         plan = plan_master(at_episode_rate(), rate, settings.target_lufs + loss_lu, settings.true_peak_dbtp)
+    opus_path = out_path.with_suffix(".opus")
     for attempt in range(2):
         chunks = plan.chunks()
-        if m4a:
-            _encode_m4a(chunks, out_path, settings, tags, timeline.chapters)
-        else:
-            _encode_mp3(chunks, out_path, settings)
+        opus = (OpusEncoder(opus_path, rate, settings.opus_bitrate_kbps, tags, timeline.chapters)
+                if "opus" in settings.alternates else None)
+        try:
+            if opus is not None:
+                chunks = _tee(chunks, opus.write)  # the same samples, to the Opus encoder's process
+            if m4a:
+                _encode_m4a(chunks, out_path, settings, tags, timeline.chapters)
+            else:
+                _encode_mp3(chunks, out_path, settings)
+        except BaseException:
+            if opus is not None:
+                opus.abort()
+            raise
+        if opus is not None:
+            opus.close()
         measured = measure_file(out_path)
         error = measured.integrated_lufs - settings.target_lufs
         overshoot = measured.true_peak_dbtp - settings.true_peak_dbtp
@@ -199,6 +218,14 @@ def encode_episode(timeline: Timeline, out_path: Path, settings: AudioSettings, 
             f"{out_path.name}: measured {loudness.integrated_lufs} LUFS / {loudness.true_peak_dbtp} dBTP after "
             f"encoding; the target is {settings.target_lufs} LUFS / {settings.true_peak_dbtp} dBTP"
         )
+    alternates: tuple[Alternate, ...] = ()
+    if "opus" in settings.alternates:
+        opus_ms = opus_duration_ms(opus_path)
+        if abs(opus_ms - duration_ms) > 100:
+            raise AudioError(f"{opus_path.name}: the Opus alternate lasts {opus_ms} ms, the episode {duration_ms} ms; "
+                             "the encode is broken")
+        size = opus_path.stat().st_size
+        alternates = (Alternate(opus_path.name, OPUS_MIME, size, opus_ms, round(size * 8 / max(opus_ms, 1)), "Opus"),)
     if m4a:
         tag_m4a(out_path, tags, loudness)
     else:
@@ -215,4 +242,5 @@ def encode_episode(timeline: Timeline, out_path: Path, settings: AudioSettings, 
         sentences=timeline.sentences,
         integrated_lufs=loudness.integrated_lufs,
         true_peak_dbtp=loudness.true_peak_dbtp,
+        alternates=alternates,
     )

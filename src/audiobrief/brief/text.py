@@ -290,6 +290,15 @@ def _drop_cut_off_end(items: list[Fact] | list[Narrative], warnings: list[str], 
     warnings.append(f"{where}: the last item was cut off; kept it up to its last complete sentence")
 
 
+def _example_hint() -> str:
+    """Where a producer can see a brief that works: the show's own example (``audiobrief init``
+    makes one), the repository's, or the README."""
+    for example in (Path("briefs", "example-brief.txt"), Path("examples", "seed-brief.txt")):
+        if example.is_file():
+            return f"see {example} for one that works"
+    return "see the README, section \"Briefs\", for the shapes audiobrief reads"
+
+
 def parse_text_brief(text: str, *, path: str | None = None, brief_id: str | None = None, language: str = "en") -> Brief:
     """Parse a plain-text or Markdown rendering of a brief (see the module doc and the README).
 
@@ -327,7 +336,7 @@ def parse_text_brief(text: str, *, path: str | None = None, brief_id: str | None
         first = doc.header[0].line if doc.header else None
         raise BriefError(
             "found no facts and no narratives. Expected a 'Facts' heading followed by '- ' bullets "
-            "and/or a 'Narratives' heading (see examples/seed-brief.txt or the JSON form in the README)",
+            f"and/or a 'Narratives' heading ({_example_hint()})",
             path=path,
             line=first,
         )

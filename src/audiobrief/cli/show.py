@@ -200,7 +200,8 @@ def say(text: tuple[str, ...], voice: str | None, engine: str | None, out: Path,
     if not quiet():
         if not show_text:
             click.echo(f"Said: {spoken}", err=True)
-        click.echo(f"{out} ({len(pcm) / 2 / rate:.1f} s, {tts.fingerprint()})", err=show_text)
+        voice = getattr(tts, "voice_name", None) or getattr(tts, "voice", None) or "default voice"
+        click.echo(f"{out}: {len(pcm) / 2 / rate:.1f} s, {tts.name} {voice}", err=show_text)
 
 
 @cli.command()
@@ -220,11 +221,14 @@ def engines(online: bool, language: str | None, config: Path | None) -> None:
     """
     from ..tts import engine_statuses
 
-    for engine in engine_statuses(online=online, language=language):
+    settings = settings_from(config)
+    options = {"espeak": {"voice": settings.engine.espeak.voice}}
+    for engine in engine_statuses(online=online, language=language, **options):
         mark = "ok " if engine.available else "-- "
         click.echo(f"{mark}{engine.name:<7} {engine.description}")
         if engine.available:
-            click.echo(f"        voices: {_first_dozen(engine.voices)}")
+            voices = tuple(f"{v} (default)" if v == engine.default_voice else v for v in engine.voices)
+            click.echo(f"        voices: {_first_dozen(voices)}")
             if engine.languages:
                 click.echo(f"        languages: {len(engine.languages)} ({_first_dozen(engine.languages)})"
                            if len(engine.languages) > 1 else f"        languages: {engine.languages[0]}")
@@ -239,7 +243,7 @@ def engines(online: bool, language: str | None, config: Path | None) -> None:
         from ..voices import cast_for, voice_key
 
         try:
-            cast = cast_for(settings_from(config), language)
+            cast = cast_for(settings, language)
         except AudiobriefError as exc:
             click.echo(f"A build in {language}: {exc}")
             return

@@ -71,11 +71,11 @@ class TTSEngine(Protocol):
 
 
 #: Engine name -> "module:Class", imported only when the engine is asked for.
-ENGINES: dict[str, str] = {
+ENGINES: dict[str, str] = {  # the default first: `audiobrief engines` lists them in this order
+    "hibari": "audiobrief.tts.hibari:HibariEngine",
     "piper": "audiobrief.tts.piper:PiperEngine",
     "espeak": "audiobrief.tts.espeak:EspeakEngine",
     "gtts": "audiobrief.tts.gtts:GttsEngine",
-    "hibari": "audiobrief.tts.hibari:HibariEngine",
     "fake": "audiobrief.tts.fake:FakeEngine",
 }
 
@@ -119,6 +119,8 @@ class EngineStatus:
     language_voice: str | None = None
     """The voice it would speak the asked-for language with (``engines --language``)."""
     languages: tuple[str, ...] = ()
+    default_voice: str | None = None
+    """The voice it speaks when none is named (its constructor's default, or the configuration's)."""
 
 
 def engine_statuses(*, online: bool = False, language: str | None = None, **options: Any) -> list[EngineStatus]:
@@ -135,10 +137,15 @@ def engine_statuses(*, online: bool = False, language: str | None = None, **opti
         try:
             cls = engine_class(name)
             description = cls.description
-            cls(**options.get(name, {}))
+            engine = cls(**options.get(name, {}))
             detail = "ready" if name != "gtts" or online else "installed (the service was not contacted; --online checks it)"
-            statuses.append(EngineStatus(name, description, True, detail, tuple(cls.voices()),
-                                         cls.voice_for(language) if language else None, tuple(cls.languages())))
+            default = getattr(engine, "voice_name", None) or getattr(engine, "voice", None)
+            voices = tuple(cls.voices())
+            if default in voices:  # the default first, so the list and the configuration agree
+                voices = (default, *(v for v in voices if v != default))
+            statuses.append(EngineStatus(name, description, True, detail, voices,
+                                         cls.voice_for(language) if language else None, tuple(cls.languages()),
+                                         default_voice=default))
         except AudiobriefError as exc:
             statuses.append(EngineStatus(name, locals().get("description", ""), False, str(exc), ()))
     return statuses
