@@ -10,7 +10,8 @@ resident memory, VmHWM), so machine speed and noise cancel in the ratios:
                 Python API reading the brief's spoken segments in order, the fastest way its API
                 offers on this machine (hibari: one model on two onnxruntime threads, or two
                 Python threads with a model each or sharing one; Piper: onnxruntime on every
-                core), then one ffmpeg MP3 encode: the floor
+                core), then what a build publishes, an MP3 and an Opus file, encoded by two
+                ffmpeg processes side by side: the floor
                 any tool pays for this speech.
   cold build    `audiobrief build` with an empty segment cache and a new output folder, per engine.
   rebuild       the same command again: nothing changed.
@@ -81,8 +82,16 @@ else:
     raise SystemExit("no raw API for " + engine)
 from audiobrief.ffmpeg import find_ffmpeg
 pcm = (np.clip(np.concatenate(parts), -1, 1) * 32767).astype("<i2").tobytes()
-subprocess.run([find_ffmpeg(), "-loglevel", "error", "-y", "-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0",
-                "-ar", "44100", "-b:a", "96k", out], input=pcm, check=True)
+# what a build publishes: the MP3 and (the default alternate) an Opus file, encoded side by side
+encoders = [[find_ffmpeg(), "-loglevel", "error", "-y", "-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0",
+             "-ar", "44100", "-b:a", "96k", out],
+            [find_ffmpeg(), "-loglevel", "error", "-y", "-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0",
+             "-c:a", "libopus", "-b:a", "32k", "-compression_level", "5", out + ".opus"]]
+procs = [subprocess.Popen(cmd, stdin=subprocess.PIPE) for cmd in (encoders if mode != "mp3-only" else encoders[:1])]
+feeders = [threading.Thread(target=lambda p=p: (p.stdin.write(pcm), p.stdin.close())) for p in procs]
+for feeder in feeders: feeder.start()
+for feeder in feeders: feeder.join()
+assert all(proc.wait() == 0 for proc in procs)
 """
 
 #: Runs a command's Python (``-m MODULE ...`` or ``-c CODE ...``) and, as it exits, writes the process's own peak

@@ -171,13 +171,13 @@ def encode_episode(timeline: Timeline, out_path: Path, settings: AudioSettings, 
                 _encode_m4a(chunks, out_path, settings, tags, timeline.chapters)
             else:
                 _encode_mp3(chunks, out_path, settings)
+            measured = measure_file(out_path)  # while ffmpeg finishes the Opus file on the other core
         except BaseException:
             if opus is not None:
                 opus.abort()
             raise
         if opus is not None:
             opus.close()
-        measured = measure_file(out_path)
         error = measured.integrated_lufs - settings.target_lufs
         overshoot = measured.true_peak_dbtp - settings.true_peak_dbtp
         if attempt or not math.isfinite(error) or (abs(error) <= 0.3 and overshoot <= 0.0):
