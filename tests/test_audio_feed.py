@@ -359,8 +359,8 @@ def test_chapter_links_from_source_urls_reach_id3_json_and_psc(tmp_path: Path) -
 def test_long_show_notes_fit_apples_limit_as_whole_html() -> None:
     from html.parser import HTMLParser
 
-    from audiobrief.notes import render_show_notes
     from audiobrief.models import Brief, Chapter, Fact, Narrative, Source
+    from audiobrief.notes import render_show_notes
 
     long = "A sentence that goes on and on about the matter at hand. " * 12
     brief = Brief("b", "Headline", long, tuple(Fact(long, (1,)) for _ in range(8)),

@@ -440,7 +440,6 @@ def test_when_the_encoder_fails_every_thread_of_the_build_ends(tmp_path: Path, m
 
 def test_a_feed_that_cannot_be_made_fails_before_any_speech(tmp_path: Path, monkeypatch) -> None:
     import audiobrief.feed
-
     from audiobrief.errors import FeedError
 
     real = audiobrief.feed.build_feed

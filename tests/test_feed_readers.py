@@ -127,7 +127,7 @@ def test_we_declare_the_namespace_address_the_most_parsers_read(feed: bytes, tmp
     matrix = _matrix(feed, tmp_path)
     scores = {uri: _score(readers) for uri, readers in matrix.items()}
     chosen = max(scores, key=lambda uri: (scores[uri][1], scores[uri][0]))
-    assert PODCAST_NS == chosen, scores
+    assert chosen == PODCAST_NS, scores
     assert set(PODCAST_NS_ALIASES) == {INDEX_URI, GITHUB_URI}
     # gPodder's parser reports the transcript, the chapters JSON and locked for every episode
     ours = matrix[PODCAST_NS]

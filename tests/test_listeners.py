@@ -111,7 +111,7 @@ def test_podcast_partytime_reads_the_alternates_with_their_sources_and_the_sound
         bites = item["soundbites"]
         assert len(bites) == len(episode["soundbites"])
         for bite in bites:
-            assert 15 <= bite["duration"] <= 120 and 0 < bite["start"] and bite["start"] + bite["duration"] <= \
+            assert 15 <= bite["duration"] <= 120 and bite["start"] > 0 and bite["start"] + bite["duration"] <= \
                 episode["duration_ms"] / 1000
     assert sum(len(i["soundbites"]) for i in seen["podcast-partytime"]) == 4  # two narratives in each seed episode
 

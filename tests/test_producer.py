@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -190,7 +190,6 @@ def test_a_spanish_show_end_to_end_through_the_cli(tmp_path: Path, caplog: pytes
 
 def test_voices_per_role_label_and_turn_reach_the_audio(tmp_path: Path) -> None:
     import numpy as np
-
     from pedalboard.io import AudioFile
 
     from audiobrief.tts.fake import FakeEngine

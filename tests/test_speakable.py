@@ -16,7 +16,7 @@ EXAMPLES = [
     ("Kim said: 'we will always stand with Russia.'", "Kim said: we will always stand with Russia."),
     ("Talks — finally — began at 5:30 p.m. Officials left.", "Talks, finally, began at 5:30 PM. Officials left."),
     ("The U.S. and NATO vs. the Fed", "The US and Nato versus the Fed"),
-    ("Read more at https://example.com/story?id=1 now", "Read more at now"),
+    ("Read more at https://example.com/story?id=1 now", "Read more at example dot com now"),
     ("Díaz, Patiño and the Gardaí agreed.", "Díaz, Patiño and the Gardaí agreed."),
     ("**Bold** claim 🚀 here", "Bold claim here"),
     ("It wonâ€™t stop", "It won't stop"),

@@ -95,8 +95,9 @@ def _speakable_once(text: str, table: Mapping[str, str], language: str) -> str:
     text = re.sub(r"[^\S\n]+", " ", text)  # and every other space is a plain space
     text = repair_text(text)
     text = text.translate(_QUOTES)
-    text = _URL.sub("", text)
-    text = _MARKDOWN.sub("", text)
+    text = _MARKDOWN.sub("", text)  # a Markdown link keeps its words, not its address
+    # Addresses are said ("example dot org") by a language's table; with no table, they go.
+    text = normalizer.addresses(text) if normalizer is not None else _URL.sub("", text)
     text = re.sub(r"\.{3,}|\u2026", "...", text)
     if normalizer is not None:
         text = normalizer.abbreviations(text)
@@ -143,8 +144,8 @@ def speakable(text: str, pronunciations: Mapping[str, str] | None = None, langua
 
     >>> speakable("Pres. Biden met the U.N. chief — 'at last' — at 5:30 p.m.")
     'President Biden met the UN chief, at last, at 5:30 PM.'
-    >>> speakable("Inflation hit 31.5% as $6.9T was spent; see https://x.test/a")
-    'Inflation hit 31.5 percent as 6.9 trillion dollars was spent; see'
+    >>> speakable("Inflation hit 31.5% as $6.9T was spent; see https://www.example.org/budget?page=2")
+    'Inflation hit 31.5 percent as 6.9 trillion dollars was spent; see example dot org'
 
     :param text: written text (one segment of the script).
     :param pronunciations: extra word -> spoken form entries, overriding the table's acronyms.

@@ -14,6 +14,7 @@ import hashlib
 import importlib.util
 import json
 import logging
+import re
 import threading
 from collections.abc import Iterator
 from importlib import metadata
@@ -31,6 +32,39 @@ _SAMPLE_RATE_HZ = 24_000
 
 _models: dict[str, Any] = {}
 _loading = threading.Lock()
+
+
+#: Raised when the repairs below change what the front end says, so that cached segments are redone.
+FRONT_END_REVISION = 1
+_repaired = False
+
+
+def _repair_front_end() -> None:
+    """Mend hibari 0.2.1's text front end where it says the wrong words.
+
+    Its Roman-number rules ("Chapter IV", "Henry VIII") accept an empty numeral, so after one of their
+    trigger words any capitalised word starting with I, V, X, L or C gains a number: "King Charles"
+    became "King the zeroth Charles", "Pope Leo" "Pope the zeroth Leo", "Section Chiefs" "Section zero
+    Chiefs" (found by scripts/check-speech). The same rules, with a numeral that is a whole word.
+    """
+    global _repaired
+    if _repaired:
+        return
+    normalize = importlib.import_module("hibari.g2p.normalize")  # the module (the package exports a function of that name)
+    whole = r"((?=[IVXLCDM]+\b)M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3}))"
+    for name in ("RE_ROMAN_C", "RE_ROMAN_O"):
+        old: re.Pattern[str] = getattr(normalize, name)
+        if "(?=[IVXLC])M{0,3}" in old.pattern:  # the faulty numeral; a fixed hibari is left alone
+            setattr(normalize, name, re.compile(old.pattern.replace(normalize.ROMAN_NUMERAL, whole)))
+    _repaired = True
+
+
+def front_end(british: bool = False) -> Any:
+    """hibari's text front end (its G2P: text to phonemes) as audiobrief's voices use it, repairs made."""
+    from hibari.g2p import G2P
+
+    _repair_front_end()
+    return G2P(british=british)
 
 
 def _model(voice: str) -> Any:
@@ -53,6 +87,7 @@ def _model(voice: str) -> Any:
                 log.info("loading hibari voice %s", voice)
                 # The G2P's lexicons load while onnxruntime builds the session (0.07 s less of the wait)
                 g2p: list[Any] = []
+                _repair_front_end()
                 loader = threading.Thread(target=lambda: g2p.append(G2P(british=bool(_registry()[1][voice].get("british")))),
                                           name="audiobrief-hibari-g2p")
                 loader.start()
@@ -163,7 +198,8 @@ class HibariEngine:
 
     @functools.cached_property
     def _fingerprint(self) -> str:  # asked once per sentence (it seeds the noise): worked out once
-        return f"hibari/{metadata.version('hibari-tts')}/{self.voice}/{self._voice_digest}/speed={self.speed}"
+        return (f"hibari/{metadata.version('hibari-tts')}/{self.voice}/{self._voice_digest}/speed={self.speed}"
+                f"/front-end={FRONT_END_REVISION}")
 
     @functools.cached_property
     def _voice_digest(self) -> str:
