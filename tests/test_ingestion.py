@@ -24,7 +24,8 @@ CHROME = ["0:00", "Image copyright", "Example Photo Agency", "Metaculus", "Estab
           "Political split", "Public figures", "newsletter", "Newsletter", "Articles on this story", "Members online",
           "Posted by", "Reply", "LR:", "CP:", "Forums", "ð", "â€", "Sign Up", "profile image", "All rights reserved",
           "Version", "edited by", "submitted", "users here now", "aggregator", "affiliated", "Moderators",
-          "quillfeather", "worldwatch", "Be civil", "points (", "???"]
+          "quillfeather", "worldwatch", "Be civil", "points (", "???", "Tidewater News", "readers", "founded",
+          "legend", "liked", "Revision", "Previous", "councilnew", "TheA", "tollproposed", "Lean:", "Factual"]
 
 #: What each rendering must be understood as: (facts, [(label, outlet)], headline).
 EXPECTED: dict[str, tuple[int, list[tuple[str, str | None]], str]] = {
@@ -58,6 +59,14 @@ EXPECTED: dict[str, tuple[int, list[tuple[str, str | None]], str]] = {
                              "Toll Rises on the Harbor Bridge"),
     "yaml-brief.yaml": (1, [("Pro-restitution narrative", "Arts Ledger"), ("Anti-restitution narrative", None)],
                         "Museum Returns Bronze Statues"),
+    "community-repost.txt": (3, [("Pro-operator narrative", "Coastline Business"), ("Islanders' narrative", "Island Voice")],
+                             "Ferry Fares to Rise 9% in Spring"),
+    "glyph-bullets.txt": (4, [("Pro-authority narrative", "Alpine Wire"), ("Residents' narrative", "Valley Courier")],
+                          "Mountain Pass Reopens After Rockfall"),
+    "outlet-ratings.txt": (5, [("Union narrative", "Channel Daily"), ("Employers' narrative", "Coastline Business")],
+                           "Port Workers Accept New Pay Deal"),
+    "revision-page.txt": (2, [("Pro-toll narrative", "City Ledger"), ("Anti-toll narrative", "Drivers Weekly")],
+                          "Council Votes to Hold Bridge Toll Referendum"),
 }
 
 
@@ -183,7 +192,7 @@ def test_unusable_rendering_exits_1_naming_file_and_line(tmp_path: Path) -> None
     path.write_text("Home › Forums › News\nSome headline\nMetaculus Prediction\nCRITICAL\n")
     result = CliRunner().invoke(cli, ["script", str(path)])
     assert result.exit_code == 1
-    assert f"{path}, line 2: found no facts and no narratives" in result.output
+    assert f"{path}, line 2: found no brief, only page chrome" in result.output
 
 
 @pytest.mark.parametrize("path", [p for p in BRIEFS if p.suffix in (".txt", ".md")], ids=lambda p: p.name)

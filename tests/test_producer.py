@@ -64,6 +64,7 @@ def test_watch_builds_dropped_briefs_survives_a_bad_one_and_stops_cleanly(tmp_pa
         lines = [proc.stdout.readline() for _ in range(2)]
         assert "facts-only.txt: built" in lines[0] and "watching" in lines[1], lines
         (briefs / "bad.json").write_text("{not json")
+        shutil.copy(DATA / "refused" / "pure-chrome.txt", briefs)  # a page of chrome: refused, never published
         shutil.copy(DATA / "briefs" / "one-narrative.txt", briefs)
         deadline = time.monotonic() + 30
         while _episodes(out / "feed.xml") < 2:
@@ -76,6 +77,8 @@ def test_watch_builds_dropped_briefs_survives_a_bad_one_and_stops_cleanly(tmp_pa
     assert proc.returncode == 0, stderr
     assert "Traceback" not in stdout + stderr
     assert "bad.json" in stderr and "not valid JSON" in stderr  # reported, and the watch went on
+    assert "pure-chrome.txt" in stderr and "only page chrome" in stderr
+    assert _episodes(out / "feed.xml") == 2 and "Tidewater" not in (out / "feed.xml").read_text()
     assert stdout.rstrip().endswith("stopped")
 
 

@@ -22,7 +22,7 @@ from ..errors import BriefError
 from ..models import Brief
 from .helpers import slugify, strip_citation, tidy_outlet
 from .structured import brief_from_mapping, parse_json_brief, parse_yaml_brief, validate_brief_data
-from .text import classify_lines, dropped_lines, parse_text_brief
+from .text import classify_lines, dropped_lines, explain_lines, parse_text_brief
 
 if TYPE_CHECKING:
     from ..config import Limits
@@ -33,6 +33,7 @@ __all__ = [
     "brief_paths",
     "classify_lines",
     "dropped_lines",
+    "explain_lines",
     "load_brief",
     "parse_json_brief",
     "parse_text_brief",

@@ -35,41 +35,10 @@ SECTION_HEADINGS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"comments( \(\d+\))?", "chrome"),
         # link-aggregator sidebars (Lemmy and the like): everything after these is the sidebar
         (r"(\d+\s+)?users here now", "chrome"),
+        (r"\d[\d,.]*\s*k?\s+(readers|subscribers|members|users|online|lectores|suscriptores|miembros)", "chrome"),
         (r"(community )?rules", "chrome"),
         (r"moderators", "chrome"),
         (r"(about|sidebar|community info(rmation)?)( this community)?", "chrome"),
-    )
-)
-
-#: Page chrome dropped wherever it appears.
-JUNK_LINES: tuple[re.Pattern[str], ...] = tuple(
-    re.compile(pattern, re.I)
-    for pattern in (
-        r"/?\s*\d{1,2}:\d{2}(:\d{2})?\s*(/\s*\d{1,2}:\d{2}(:\d{2})?)?",  # audio player clocks: 0:00 /0:00
-        r"(listen|play)( to this( article| brief)?)?",
-        r"image (copyright|credits?|source)s?\s*:.*",
-        r"(photo|picture)( credit)?s?\s*:.*",
-        r".*\b(sign up|subscribe)\b.*\b(newsletter|inbox|e-?mail)\b.*",
-        r"home\s*[›>»/].*",  # forum and site breadcrumbs
-        r"members online\s*:?\s*\d+",
-        r"posted by\s+\S+.*",
-        r"(joined|posts|location)\s*:\s*\S+.*",
-        r"\d+\s+(replies|views|comments|likes)",
-        r"((reply|quote|report|share|like|permalink)\s*)+",
-        r"sign up( now| today| here)?( for (our|the) (free )?(daily |weekly )?newsletters?)?[.!]?",
-        r".*\bnewsletters?\b.*\b(sign up|subscribe)\b.*",
-        r"(subscribe|sign up)\s+(now|today|here)[.!]?",
-        r".{1,60}\bprofile (image|picture|photo)",
-        r"(\u00a9\s*)?(copyright\s*)?(\u00a9\s*)?(\d{4}\s*)?.{0,60}\ball rights reserved\.?",
-        r"version\s+\d+(\.\d+)+",
-        r"(last )?edited( \d+ \w+ ago)? by\s+\S+.*",
-        r"submitted\s+\d+\s+\w+\s+ago\s+by\s+.*",
-        r"this post was submitted on\s+.*",
-        r"\d+\s+points?\s*(\(\d+% liked\))?",
-        r"\d+\s+(subscribers|users\s*/\s*\w+|comments?)",
-        r"created by\s+\S+.*",
-        r"(cross-?posted|crossposted) (from|to)\s+.*",
-        r"(?-i:[a-z0-9_-]{2,40})",  # a bare lowercase handle or community name (forum and aggregator pages)
     )
 )
 
@@ -94,10 +63,16 @@ PROVIDED_BY = re.compile(
     r"^(?P<label>.{1,80}?\bnarrative|(?:narrativa|relato)\b[^,.:]{0,60}?)\s*,?\s*"
     r"(?:as provided by|seg\u00fan|de acuerdo con)\s+(?P<rest>.+)$", re.I | re.S)
 
-#: A forum repost's per-fact attribution: "... on Saturday. Valley Tribune (LR: 3 CP: 2)".
+#: A rating after an outlet, never spoken: "(LR: 3 CP: 4)", "[LR: 2 | CP: 5]", "(Lean: Center, Factual: High)".
+RATING = re.compile(
+    r"\s*[(\[]\s*(?:[A-Za-z][\w .-]{0,24}?\s*[:=]\s*[\w./+-]{1,16}\s*[,;|/]?\s*){1,4}[)\]]\s*$")
+_OUTLET = (r"(?:al-)?[A-Z][\w&.'\u2019-]*(?:\s+(?:(?:al-)?[A-Z&][\w&.'\u2019-]*|of|the|de|del|la|le|el|and|f\u00fcr)){0,5}")
+
+#: A fact that ends with its outlet, after its last sentence: "... on Saturday. Valley Tribune (LR: 3 CP: 2)",
+#: "... on Monday. Deutsche Welle", "... it said. (Reuters)", "... it said. \u2014 AP".
 FACT_OUTLET_SUFFIX = re.compile(
     r"(?<=[.!?'\"\u2019\u201d])\s+(?:[-\u2013\u2014]\s*)?"
-    r"(?P<outlet>[A-Z][\w&.'\u2019-]*(?:\s+[A-Z&][\w&.'\u2019-]*){0,4})\s*\(\s*LR:\s*\d+\s*,?\s*CP:\s*\d+\s*\)\s*$"
+    rf"(?:\(\s*(?P<paren>{_OUTLET})\s*\)|(?P<outlet>{_OUTLET}))(?P<rating>{RATING.pattern[:-1]})?\s*$"
 )
 
 #: Words and phrases that mark a paragraph as someone's case rather than reporting, for briefs with
@@ -121,7 +96,9 @@ ACRONYMS = frozenset({"US", "UK", "UN", "EU", "NATO", "FBI", "CIA", "GDP", "PRC"
                       "NHS", "WHO", "IMF", "OPEC", "GOP", "BBC", "TASS", "NASA", "USA", "COVID"})
 _SMALL_WORDS = frozenset({"a", "an", "and", "as", "at", "but", "by", "for", "in", "of", "on", "or", "the", "to", "vs", "with"})
 
-_BULLET = re.compile(r"^\s*(?:[-*\u2022\u25cf\u2013]|\d+[.)])\s+")
+# A bullet in any of the forms pages use: - * • ● – ◦ ▪ ▫ ‣ ⁃ ∙ · ■ □ ◆ ◇ ○ ► ▸ ➤ → ✓ ✔, "1." "1)" "(1)" "a)".
+_BULLET = re.compile(r"^\s*(?:[-*\u2022\u25cf\u2013\u25e6\u25aa\u25ab\u2023\u2043\u2219\u00b7\u25a0\u25a1\u25c6\u25c7\u25cb"
+                     r"\u25ba\u25b8\u27a4\u2192\u2713\u2714]|\d+[.)]|\(\d+\)|[a-z]\))\s+")
 _SOURCES_LINE = re.compile(r"^\s*(?:sources?|fuentes?)\s*:\s*(?P<rest>.+)$", re.I)
 # "1Guardian, 2Associated Press, 3TASS and 4Al Jazeera." -> number + outlet pairs.
 _SOURCE_ITEM = re.compile(r"(?P<number>\d{1,3})\s*(?P<outlet>.+?)(?=\s*(?:,|;|\band\b|\by\b|&)\s*\d{1,3}\s*\S|\s*\.?\s*$)")

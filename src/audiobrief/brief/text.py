@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from ..errors import BriefError
 from ..models import Brief, Fact, Narrative, Source
 from .helpers import _clean, _complete_sentences, parse_sources, slugify, strip_citation, tidy_outlet, title_case
+from .lines import LineScore, reading
 from .tables import (
     _BULLET,
     _ENDS_SENTENCE,
@@ -20,10 +21,10 @@ from .tables import (
     _SOURCES_LINE,
     FACT_OUTLET_SUFFIX,
     INLINE_LABEL,
-    JUNK_LINES,
     LABEL_LINE,
     OPINION_MARKERS,
     PROVIDED_BY,
+    RATING,
     SECTION_HEADINGS,
     SIDE_OPENERS,
 )
@@ -53,8 +54,10 @@ class _TextDoc:
     chrome: list[_Item] = field(default_factory=list)
     dropped: list[tuple[int, str]] = field(default_factory=list)
     lines: list[tuple[int, str, str]] = field(default_factory=list)
+    scores: dict[int, LineScore] = field(default_factory=dict)
     sources: tuple[Source, ...] = ()
     warnings: list[str] = field(default_factory=list)
+    headings: int = 0  # section headings and narrative labels found: 0 means the structure was inferred
 
 
 def _heading_key(line: str) -> str:
@@ -67,10 +70,6 @@ def _section_of(line: str) -> str | None:
         if pattern.fullmatch(key):
             return section
     return None
-
-
-def _is_junk(line: str) -> bool:
-    return any(p.fullmatch(line) for p in JUNK_LINES)
 
 
 def _label_line(line: str) -> re.Match[str] | None:
@@ -97,13 +96,12 @@ def _split_inline(item: _Item) -> list[_Item]:
 
 
 #: How each non-blank line of a text brief is classified, first match wins: (class, test of
-#: (line, headline so far, current section)). What a class does is in :func:`_split_document`.
+#: (line, headline so far, current section)). Page chrome is not a row: a line is chrome when its
+#: chrome score (:mod:`audiobrief.brief.lines`, weights in ``reading.toml``) says so.
 LINE_CLASSES: tuple[tuple[str, Callable[[str, str | None, str], bool]], ...] = (
-    ("chrome", lambda line, title, section: _is_junk(line)),
     ("heading", lambda line, title, section: _section_of(line) is not None),
     ("sources", lambda line, title, section: _SOURCES_LINE.match(line) is not None),
     ("repeat", lambda line, title, section: title is not None and _clean(_heading_key(line)).lower() == title.lower()),
-    ("sidebar", lambda line, title, section: section == "chrome"),
     ("label", lambda line, title, section: section in ("narratives", "header") and title is not None
      and _label_line(line) is not None),
     ("bullet", lambda line, title, section: _BULLET.match(line) is not None),
@@ -114,18 +112,73 @@ def _classify(line: str, title: str | None, section: str) -> str:
     return next((name for name, test in LINE_CLASSES if test(line, title, section)), "text")
 
 
-def _split_document(text: str) -> _TextDoc:
+def _headline_shaped(line: str) -> bool:
+    """A line that can be a headline: three to twenty words, not a bullet, not several sentences."""
+    words = line.split()
+    return 3 <= len(words) <= 20 and _BULLET.match(line) is None and len(_SENTENCE_END.findall(line.rstrip(".!?"))) == 0
+
+
+def _short_header_lines(doc: _TextDoc) -> None:
+    """A headline has three words or more, and so does a summary: a shorter first line followed by a
+    headline-shaped one, or a short line after the headline, is a site's or a community's name."""
+    def drop(item: _Item) -> None:
+        doc.dropped.append((item.line, item.text))
+        index = next(i for i, entry in enumerate(doc.lines) if entry[0] == item.line)
+        doc.lines[index] = (item.line, "chrome", doc.lines[index][2])
+        before = doc.scores.get(item.line, LineScore(0.0, ()))
+        extra = reading().weights["short_header"]
+        doc.scores[item.line] = LineScore(round(before.score + extra, 2), (*before.reasons, ("short_header", extra)))
+
+    if len(doc.header) >= 2 and len(doc.header[0].text.split()) < 3 and _headline_shaped(doc.header[1].text):
+        drop(doc.header.pop(0))
+    for item in [i for i in doc.header[1:] if len(i.text.split()) < 3 and not INLINE_LABEL.search(i.text)]:
+        drop(item)
+        doc.header.remove(item)
+    doc.dropped.sort()
+
+
+def _split_document(text: str, language: str = "en", where: str = "<brief>") -> _TextDoc:
     doc = _TextDoc()
     section = "header"
     after_blank = False
     title: str | None = None
+    rules = reading()
+    last_sidebar: tuple[int, str, LineScore] | None = None  # the sidebar line just above, maybe a headline
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line:
             after_blank = True
             continue
         kind = _classify(line, title, section)
-        if kind in ("chrome", "repeat", "sidebar"):
+        if kind not in ("heading", "sources", "repeat", "label"):
+            key = _heading_key(_BULLET.sub("", line, count=1)) or line
+            score = rules.score(line, key=key, language=language, in_chrome_section=section == "chrome")
+            doc.scores[number] = score
+            if section == "chrome":
+                if score.score >= rules.sidebar_ends_below:
+                    bare = rules.score(line, key=key, language=language, in_chrome_section=False)
+                    doc.dropped.append((number, line))
+                    doc.lines.append((number, "chrome" if bare.score >= rules.chrome_at else "sidebar", line))
+                    last_sidebar = (number, line, bare)
+                    continue
+                # a fact-like line under a chrome heading: the brief resumes (a sidebar before the brief)
+                section = "facts" if kind == "bullet" else "header"
+                short = not doc.header or (len(doc.header) == 1 and len(doc.header[0].text.split()) < 3)
+                if (short and last_sidebar is not None and _headline_shaped(last_sidebar[1])
+                        and last_sidebar[2].score < rules.chrome_at and not _BULLET.match(last_sidebar[1])):
+                    reclaimed_line, reclaimed = last_sidebar[0], last_sidebar[1]
+                    doc.dropped.remove((reclaimed_line, reclaimed))
+                    index = next(i for i, entry in enumerate(doc.lines) if entry[0] == reclaimed_line)
+                    doc.lines[index] = (reclaimed_line, "headline", reclaimed)
+                    doc.header.append(_Item(reclaimed_line, _heading_key(reclaimed)))
+                    title = title or _clean(doc.header[0].text)
+                    doc.scores[reclaimed_line] = LineScore(last_sidebar[2].score,
+                                                           (*last_sidebar[2].reasons, ("headline_before_the_facts", 0.0)))
+            elif score.score >= rules.chrome_at:
+                doc.dropped.append((number, line))
+                doc.lines.append((number, "chrome", line))
+                continue
+        if kind == "repeat":
             doc.dropped.append((number, line))
             doc.lines.append((number, kind, line))
             continue
@@ -134,6 +187,9 @@ def _split_document(text: str) -> _TextDoc:
             doc.lines.append((number, "chrome heading" if section == "chrome" else "heading", line))
             if section == "chrome":
                 doc.dropped.append((number, line))
+                last_sidebar = None
+            else:
+                doc.headings += 1
             continue
         if kind == "sources":
             doc.sources = doc.sources + parse_sources(_SOURCES_LINE.match(line).group("rest"))  # type: ignore[union-attr]
@@ -148,6 +204,7 @@ def _split_document(text: str) -> _TextDoc:
             label = _label_line(line)
             assert label is not None
             items.append(_Item(number, "", label=label.group("label"), outlet=label.group("outlet")))
+            doc.headings += 1
             if section == "header":
                 section = "narratives"
                 doc.narratives.append(doc.header.pop())
@@ -165,6 +222,7 @@ def _split_document(text: str) -> _TextDoc:
         if section == "header" and len(doc.header) == 1 and title is None:
             title = _clean(doc.header[0].text)
         after_blank = False
+    _short_header_lines(doc)
     # Narratives written inline ("Pro-X narrative: ... Anti-X narrative: ...") may sit anywhere
     # but among the facts: in a social post they follow the headline with no heading at all.
     header = []
@@ -175,8 +233,10 @@ def _split_document(text: str) -> _TextDoc:
         lead = [p for p in parts if p.label is None]
         header += _split_headline(lead[0]) + lead[1:] if index == 0 and lead else lead
         doc.narratives += [p for p in parts if p.label is not None]
+        doc.headings += sum(p.label is not None for p in parts)
     doc.header = header
     doc.narratives = [piece for item in doc.narratives for piece in (_split_inline(item) if item.label is None else [item])]
+    _drop_garbled(doc, where, language)
     return doc
 
 
@@ -218,18 +278,26 @@ def _infer_story(paragraphs: list[_Item], warnings: list[str], where: str) -> tu
     return paragraphs[:first_case], narratives
 
 
-def classify_lines(text: str) -> list[tuple[int, str, str]]:
+def classify_lines(text: str, language: str = "en") -> list[tuple[int, str, str]]:
     """Every non-blank line of a text brief with what the parser took it for (line number, role, text).
 
     Roles: headline, summary, heading, fact, label, narrative, continued (a wrapped line), sources,
-    chrome, chrome heading, sidebar (under a chrome heading), repeat (the headline again).
+    chrome, chrome heading, sidebar (under a chrome heading), repeat (the headline again), garbled
+    (fused and non-words: two versions of a page merged).
     """
-    return _split_document(text).lines
+    return _split_document(text, language).lines
 
 
-def dropped_lines(text: str) -> list[tuple[int, str]]:
+def explain_lines(text: str, language: str = "en") -> list[tuple[int, str, str, LineScore | None]]:
+    """:func:`classify_lines` with, for each line the classifier scored, its chrome score and the
+    features that made it (None for headings, labels, the sources line and a repeated headline)."""
+    doc = _split_document(text, language)
+    return [(number, role, line, doc.scores.get(number)) for number, role, line in doc.lines]
+
+
+def dropped_lines(text: str, language: str = "en") -> list[tuple[int, str]]:
     """The lines of a text brief that were dropped as page chrome (line number, text), for review."""
-    return sorted(_split_document(text).dropped)
+    return sorted(_split_document(text, language).dropped)
 
 
 def _narrative_from_rest(label: str, rest: str, sources: tuple[Source, ...]) -> Narrative:
@@ -265,10 +333,11 @@ def _parse_narrative(item: _Item, sources: tuple[Source, ...], index: int) -> Na
 
 
 def _fact_outlet(text: str, sources: list[Source]) -> tuple[str, tuple[int, ...]]:
+    """A fact's trailing outlet (and rating, never spoken) as its source: "... on Monday. Reuters (LR: 3 CP: 4)"."""
     match = FACT_OUTLET_SUFFIX.search(text)
     if match is None:
-        return text, ()
-    outlet = tidy_outlet(match.group("outlet"))
+        return RATING.sub("", text), ()
+    outlet = tidy_outlet(match.group("outlet") or match.group("paren"))
     source = next((s for s in sources if s.outlet.lower() == outlet.lower()), None)
     if source is None:
         source = Source(max((s.number for s in sources), default=0) + 1, outlet)
@@ -309,7 +378,7 @@ def parse_text_brief(text: str, *, path: str | None = None, brief_id: str | None
     :raises BriefError: when the document has no facts and no narratives.
     """
     where = path or "<brief>"
-    doc = _split_document(text)
+    doc = _split_document(text, language, where)
     if not doc.facts and not doc.narratives and len(doc.header) >= 2:
         doc.facts, doc.narratives = _infer_story(doc.header[1:], doc.warnings, where)
         doc.header = doc.header[:1]
@@ -334,12 +403,20 @@ def parse_text_brief(text: str, *, path: str | None = None, brief_id: str | None
     _drop_cut_off_end(narratives if narratives else facts, doc.warnings, where)
     if not facts and not narratives:
         first = doc.header[0].line if doc.header else None
+        if doc.dropped and not doc.headings:
+            raise BriefError(
+                f"found no brief, only page chrome ({len(doc.dropped)} line(s) of it: "
+                f"{_chrome_sample(doc)}); give the brief a headline on its first line, then a 'Facts' heading "
+                f"with '- ' bullets and a 'Narratives' heading ({_example_hint()}; `audiobrief script --explain` "
+                "shows why each line was dropped)", path=path, line=first)
         raise BriefError(
             "found no facts and no narratives. Expected a 'Facts' heading followed by '- ' bullets "
             f"and/or a 'Narratives' heading ({_example_hint()})",
             path=path,
             line=first,
         )
+    if not doc.headings:
+        _plausible(doc, facts, path, language)
     header = [_clean(i.text) for i in doc.header]
     if header:
         title, summary_lines = title_case(header[0]), header[1:]
@@ -360,6 +437,72 @@ def parse_text_brief(text: str, *, path: str | None = None, brief_id: str | None
         path=path,
         warnings=tuple(doc.warnings),
     )
+
+
+def _chrome_sample(doc: _TextDoc) -> str:
+    return ", ".join(repr(line if len(line) <= 40 else line[:37] + "...") for _, line in doc.dropped[:3])
+
+
+def _drop_garbled(doc: _TextDoc, where: str, language: str) -> None:
+    """Drop every paragraph that is mostly fused and non-words (a merged revision page), with a warning
+    naming it; a merged headline gives way to a clean headline-shaped line of the header, if any."""
+    from .garble import garble
+
+    def role(line: int, new: str) -> None:
+        index = next((i for i, entry in enumerate(doc.lines) if entry[0] == line), None)
+        if index is not None:
+            doc.lines[index] = (line, new, doc.lines[index][2])
+
+    def bad(item: _Item) -> bool:
+        verdict = garble(item.text, language)
+        if not verdict.garbled:
+            return False
+        role(item.line, "garbled")
+        doc.dropped.append((item.line, item.text))
+        doc.warnings.append(
+            f"{where}, line {item.line}: dropped a garbled paragraph ({verdict.share:.0%} of its words are run "
+            f"together or not words: {', '.join(verdict.bad[:4])}), probably two versions of a page merged")
+        return True
+
+    if doc.header and bad(doc.header[0]):
+        rest = [item for item in doc.header[1:] if _headline_shaped(item.text) and not garble(item.text, language).garbled]
+        if rest:
+            doc.warnings.append(f"{where}, line {rest[0].line}: took this line as the headline instead")
+            doc.header = [rest[0], *[i for i in doc.header[1:] if i is not rest[0]]]
+            role(rest[0].line, "headline")
+        else:
+            doc.header = doc.header[1:]  # no clean one: a headline is derived from the first item
+    doc.header = doc.header[:1] + [item for item in doc.header[1:] if not bad(item)]
+    doc.facts = [item for item in doc.facts if not bad(item)]
+    doc.narratives = [item for item in doc.narratives if not item.text or not bad(item)]
+    doc.dropped.sort()
+
+
+def _plausible(doc: _TextDoc, facts: list[Fact], path: str | None, language: str) -> None:
+    """Refuse a brief whose structure was inferred (no headings) when its headline looks like page
+    chrome, or every fact does: such a page must not become an episode."""
+    rules = reading()
+
+    def chrome_like(text: str) -> LineScore | None:
+        score = rules.score(text, key=text, language=language, in_chrome_section=False)
+        strong = {name for name, _ in score.reasons} & {"known_chrome", "score_or_count", "date_line", "handle"}
+        return score if strong or score.score >= rules.chrome_at else None
+
+    headline = doc.header[0] if doc.header else None
+    found = None
+    if headline is not None:
+        why = chrome_like(_clean(headline.text))
+        if why is not None or len(headline.text.split()) < 3:
+            found = (f"its headline {headline.text!r} (line {headline.line}) looks like page chrome"
+                     f" ({why.explain() if why else 'fewer than three words: a site or community name'})")
+    if found is None and facts and all(chrome_like(f.text) is not None for f in facts):
+        found = f"every one of its {len(facts)} fact(s) looks like page chrome (first: {facts[0].text!r})"
+    if found is not None:
+        raise BriefError(
+            f"does not look like a brief: {found}. Nothing was built from it. If it is a brief, give it "
+            "headings: the headline on the first line, then 'Facts' with '- ' bullets and 'Narratives' "
+            "(`audiobrief script --explain` shows how each line was read)",
+            path=path, line=headline.line if headline else None)
 
 
 def _derive_headline(text: str, max_words: int = 12) -> str:

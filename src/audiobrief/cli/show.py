@@ -108,16 +108,49 @@ def init(folder: Path, title: str | None, author: str | None, language: str | No
 
 
 
+def _explain(brief: Path, language: str) -> None:
+    """Each line of ``brief`` with its role and why, then what parsing it says (or the refusal)."""
+    from ..brief import PARSERS, explain_lines, load_brief, parse_text_brief
+    from ..brief.lines import reading
+    from ..errors import BriefError
+
+    if PARSERS.get(brief.suffix.lower(), parse_text_brief) is not parse_text_brief:
+        click.echo(f"{brief} is a structured brief: its fields are read by name; there are no lines to classify.")
+    else:
+        try:
+            text = brief.read_bytes().decode("utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise BriefError(f"cannot be read as UTF-8 text ({exc})", path=str(brief)) from exc
+        rules = reading()
+        click.echo(f"line role           score  features (chrome at {rules.chrome_at:+.1f} or more; under a chrome "
+                   f"heading, until a line scores below {rules.sidebar_ends_below:+.1f})")
+        for number, role, line, score in explain_lines(text, language):
+            shown = line if len(line) <= 70 else line[:67] + "..."
+            why = f"{score.score:+5.1f}  {score.explain()}" if score is not None else "    -  (structure)"
+            click.echo(f"{number:>4} {role:<14} {why}\n{'':<20}| {shown}")
+    try:
+        parsed = load_brief(brief, language=language)
+    except BriefError as exc:
+        click.echo(f"\nRefused: {exc}")
+        return
+    click.echo(f"\nRead as: {parsed.title!r}, {len(parsed.facts)} fact(s), {len(parsed.narratives)} narrative(s)")
+    for warning in parsed.warnings:
+        click.echo(f"warning: {warning}")
+
+
 @cli.command()
 @click.argument("brief", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text: the spoken script; json: the parsed brief and the segments.")
+@click.option("--explain", is_flag=True,
+              help="Show how each line of a text brief was read (its role, its chrome score and the features "
+                   "behind it), then the warnings, instead of the script.")
 @config_option
 @templates_option
 @language_option
 @date_option
 @errors_to_exit_codes
-def script(brief: Path, fmt: str, config: Path | None, templates: Path | None, language: str | None,
+def script(brief: Path, fmt: str, explain: bool, config: Path | None, templates: Path | None, language: str | None,
            date: dt.datetime | None) -> None:
     """Print the spoken script of BRIEF, segment by segment, without synthesizing.
 
@@ -126,11 +159,15 @@ def script(brief: Path, fmt: str, config: Path | None, templates: Path | None, l
       audiobrief script examples/seed-brief.txt
       audiobrief script briefs/today.json --format json --templates templates
       audiobrief script briefs/noticias.txt --language es
+      audiobrief script reposted-page.txt --explain
     """
     from ..brief import load_brief
     from ..pipeline import script_for
 
     settings = settings_from(config)
+    if explain:
+        _explain(brief, language or settings.show.language)
+        return
     parsed = load_brief(brief, language=settings.show.language, force_language=language)
     when = date or parsed.published or dt.datetime.now(dt.UTC)
     result = script_for(parsed, settings, published=when, templates_dir=templates or settings.templates_dir)
