@@ -43,6 +43,27 @@ def test_community_chrome_before_the_brief_never_becomes_the_headline_or_a_fact(
     assert all(f.text.startswith(("The ", "Season ")) for f in brief.facts), brief.facts
 
 
+#: More pages in other shapes: (page, language, headline, facts, narratives).
+PAGES = {
+    "a forum with a welcome preamble, numbered facts and inline narratives": (
+        "r/geopolitics_digest\nPosted by u/mapmaker_77\n3.4k upvotes\n1.1k members · 38 online\nWelcome! This sub collects briefs that compare coverage across outlets. Read the pinned rules before you post.\nJoined Mar 2021\n**Grain Corridor Talks Resume in Istanbul**\n1) Negotiators from both countries met in Istanbul on Tuesday to revive the grain corridor, the host government said. Anadolu (LR: 3 CP: 3)\n2) Shipping insurers said premiums would fall if a deal held for three months. Lloyd's List\n3) Wheat prices dropped 2% on the news. (Bloomberg)\nPro-deal narrative: Reopening the corridor feeds millions and lowers prices worldwide.\nSkeptical narrative: Earlier deals collapsed within weeks, and nothing in this one stops that happening again.\nshare  save  hide  report\n", "en", "Grain Corridor Talks Resume in Istanbul", 3, 2),
+    "a news page with navigation, a date line and the desk's name": (
+        "Monday, 12 October 2026\nWorld Desk\nSign in   Subscribe\nDam Release Floods Farmland Downstream\nAuthorities opened the spillway after days of heavy rain, sending water over fields in three districts.\nWhat happened\n▪ About 4,000 hectares were flooded after the release on Sunday, the agriculture ministry said. Farm Weekly (LR: 3 CP: 4)\n▪ No deaths were reported; 1,200 people were moved to shelters. (Valley Radio)\n▪ The dam operator said it had warned villages 12 hours ahead. Energy Desk\nThe narratives\n◦ Operator narrative, as provided by Energy Desk. Opening the gates was the only way to protect the dam and the towns below it.\n◦ Farmers' narrative, as provided by Farm Weekly. The warning came too late to move livestock, and nobody has said who will pay.\nRelated stories\nRain forecast to ease by Thursday\nComments (14)\n", "en", "Dam Release Floods Farmland Downstream", 3, 2),
+    "a Spanish community page": ('publicado el 3 de mayo de 2026\n128 puntos (97% positivos)\nNoticiasDelSur\n1,3k lectores\nUna comunidad para comparar cómo cuentan las noticias distintos medios. Por favor, citad vuestras fuentes.\nEl Ayuntamiento Aprueba el Nuevo Carril Bici\n• El pleno aprobó el martes un carril bici de 12 kilómetros por el centro, según el Ayuntamiento. Diario Local (LR: 3 CP: 4)\n• Las obras empezarán en enero y durarán seis meses. Radio Norte\nNarrativas\n• Relato a favor, según Diario Local. El carril reducirá el tráfico y hará las calles más seguras.\n• Relato en contra, según Radio Norte. Los comercios perderán aparcamiento y nadie les consultó.\n', "es", "El Ayuntamiento Aprueba el Nuevo Carril Bici", 2, 2),
+}
+
+
+@pytest.mark.parametrize(("page", "language", "headline", "facts", "narratives"), PAGES.values(), ids=PAGES.keys())
+def test_other_page_shapes_are_read_without_their_chrome(page: str, language: str, headline: str, facts: int,
+                                                          narratives: int) -> None:
+    brief = parse_text_brief(page, language=language)
+    assert (brief.title, len(brief.facts), len(brief.narratives)) == (headline, facts, narratives)
+    spoken = render_script(brief, Show(language=language), published=DATE).text
+    for chrome in ("upvotes", "Posted by", "Welcome", "Sign in", "World Desk", "Comments", "puntos", "lectores",
+                   "LR:", "CP:", "NoticiasDelSur", "geopolitics"):
+        assert chrome not in spoken, chrome
+
+
 def test_a_score_line_with_decimals_and_a_reader_count_are_chrome() -> None:
     roles = {line: role for _, role, line in classify_lines("\n".join(COMMUNITY))}
     assert roles["57 points (98.1% liked)"] == "chrome"

@@ -28,7 +28,7 @@ _DATE_LINE = re.compile(
     r"\b(?:submitted|posted|published|founded|created|joined|edited|updated|publicado|fundad[ao]|creado)\b.{0,40}"
     r"\b(?:ago|on|at|hace|el)\b|^\W*(?:\w+,?\s+)?\d{1,2}(?:st|nd|rd|th)?\s+\w+\.?,?\s+\d{4}\b.{0,12}$|"
     r"^\W*\w+\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}\b.{0,12}$|^\W*\d{4}-\d{2}-\d{2}\b.{0,12}$", re.I)
-_HANDLE = re.compile(r"[a-z0-9_.-]{2,40}")
+_HANDLE = re.compile(r"(?:[ru]/)?[a-z0-9_.-]{2,40}|[ru]/[A-Za-z0-9_.-]{2,40}")  # quillfeather, r/worldnews
 _SENTENCE_END = re.compile(r"[.!?]['\"\u2019\u201d)]*$")
 
 

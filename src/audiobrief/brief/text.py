@@ -118,22 +118,45 @@ def _headline_shaped(line: str) -> bool:
     return 3 <= len(words) <= 20 and _BULLET.match(line) is None and len(_SENTENCE_END.findall(line.rstrip(".!?"))) == 0
 
 
+def _looks_like_a_title(lines: list[tuple[int, str, str]], number: int) -> bool:
+    """Whether line ``number`` is written as a title: marked up (``**...**``, ``# ...``) or in title case."""
+    raw = next(text for n, _, text in lines if n == number)
+    if re.match(r"^(#+\s|\*\*|__)", raw):
+        return True
+    words = [w for w in re.findall(r"[^\W\d_][\w'\u2019-]*", raw) if len(w) >= 4]
+    return bool(words) and sum(w[0].isupper() for w in words) / len(words) >= 0.6
+
+
 def _short_header_lines(doc: _TextDoc) -> None:
     """A headline has three words or more, and so does a summary: a shorter first line followed by a
     headline-shaped one, or a short line after the headline, is a site's or a community's name."""
-    def drop(item: _Item) -> None:
+    def role(line: int, new: str) -> None:
+        index = next(i for i, entry in enumerate(doc.lines) if entry[0] == line)
+        doc.lines[index] = (line, new, doc.lines[index][2])
+
+    def drop(item: _Item, reason: str = "short_header") -> None:
         doc.dropped.append((item.line, item.text))
-        index = next(i for i, entry in enumerate(doc.lines) if entry[0] == item.line)
-        doc.lines[index] = (item.line, "chrome", doc.lines[index][2])
+        role(item.line, "chrome")
         before = doc.scores.get(item.line, LineScore(0.0, ()))
         extra = reading().weights["short_header"]
-        doc.scores[item.line] = LineScore(round(before.score + extra, 2), (*before.reasons, ("short_header", extra)))
+        doc.scores[item.line] = LineScore(round(before.score + extra, 2), (*before.reasons, (reason, extra)))
 
     if len(doc.header) >= 2 and len(doc.header[0].text.split()) < 3 and _headline_shaped(doc.header[1].text):
         drop(doc.header.pop(0))
+    # A preamble: the first lines are no headline (a welcome, a description), a later one is, in
+    # headline case or marked up as one, right before the facts: the lines above it are the page's.
+    if doc.header and not _headline_shaped(doc.header[0].text) and doc.facts:
+        later = next((i for i, item in enumerate(doc.header[1:], 1) if _headline_shaped(item.text)
+                      and _looks_like_a_title(doc.lines, item.line)), None)
+        if later is not None:
+            for item in doc.header[:later]:
+                drop(item, "before_the_headline")
+            del doc.header[:later]
     for item in [i for i in doc.header[1:] if len(i.text.split()) < 3 and not INLINE_LABEL.search(i.text)]:
         drop(item)
         doc.header.remove(item)
+    if doc.header:
+        role(doc.header[0].line, "headline")
     doc.dropped.sort()
 
 
@@ -198,6 +221,8 @@ def _split_document(text: str, language: str = "en", where: str = "<brief>") -> 
         bullet = _BULLET.match(line)
         if section == "header" and kind == "bullet" and doc.header:
             section = "facts"  # bullets straight after the headline are facts (forum reposts)
+        if section == "facts" and INLINE_LABEL.match(_clean(line[bullet.end():] if bullet else line)):
+            section = "narratives"  # "Pro-X narrative: ..." after the facts, with no heading
         items: list[_Item] = getattr(doc, section)
         body = line[bullet.end() :] if bullet else line
         if kind == "label":
