@@ -163,9 +163,9 @@ def feed_at_scale(work: Path, episodes_dir: Path, count: int = 1000) -> tuple[fl
     import dataclasses
     import datetime as dt
 
-    from audiobrief import store
     from audiobrief.config import Settings
-    from audiobrief.publish import find_cover, write_show
+    from audiobrief.publishing import store
+    from audiobrief.publishing.publish import find_cover, write_show
 
     (one,) = store.load_episodes(episodes_dir)[:1]
     folder = work / f"many-{count}"

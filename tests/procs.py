@@ -28,7 +28,8 @@ def _die() -> None:
 
 
 def main(args: dict[str, Any]) -> int:
-    from audiobrief import pipeline, store
+    from audiobrief import pipeline
+    from audiobrief.publishing import store
     from audiobrief.cache import SegmentCache
     from audiobrief.config import Settings
     from audiobrief.tts.fake import FakeEngine
@@ -37,7 +38,7 @@ def main(args: dict[str, Any]) -> int:
     out = Path(args["out"])
     kill_at = args.get("kill_at")
     if kill_at == "hold":
-        from audiobrief.publication import folder_lock
+        from audiobrief.publishing.publication import folder_lock
 
         out.mkdir(parents=True, exist_ok=True)
         with folder_lock(out, command="test"):

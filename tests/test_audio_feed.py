@@ -19,12 +19,12 @@ from audiobrief.audio import build_timeline
 from audiobrief.brief import load_brief
 from audiobrief.config import AudioSettings, Settings
 from audiobrief.errors import AudiobriefError, BriefError
-from audiobrief.feed import podcast_guid
 from audiobrief.models import Show
 from audiobrief.pipeline import build
+from audiobrief.publishing.feed import podcast_guid
+from audiobrief.publishing.store import load_episodes
 from audiobrief.script import render_script
 from audiobrief.speech import synthesize_script
-from audiobrief.store import load_episodes
 from audiobrief.tts.fake import FakeEngine
 
 from .conftest import DATE, EXAMPLES, needs_ffprobe
@@ -360,7 +360,7 @@ def test_long_show_notes_fit_apples_limit_as_whole_html() -> None:
     from html.parser import HTMLParser
 
     from audiobrief.models import Brief, Chapter, Fact, Narrative, Source
-    from audiobrief.notes import render_show_notes
+    from audiobrief.publishing.notes import render_show_notes
 
     long = "A sentence that goes on and on about the matter at hand. " * 12
     brief = Brief("b", "Headline", long, tuple(Fact(long, (1,)) for _ in range(8)),

@@ -11,7 +11,7 @@ import pytest
 
 from audiobrief.config import Settings
 from audiobrief.pipeline import build
-from audiobrief.store import load_episodes
+from audiobrief.publishing.store import load_episodes
 from audiobrief.tts.fake import FakeEngine
 
 from .conftest import DATE, EXAMPLES, serving

@@ -5,7 +5,7 @@ import importlib
 
 import pytest
 
-MODULES = ["audiobrief.brief.helpers", "audiobrief.feed", "audiobrief.languages", "audiobrief.serve", "audiobrief.speakable",
+MODULES = ["audiobrief.brief.helpers", "audiobrief.publishing.feed", "audiobrief.languages", "audiobrief.serve", "audiobrief.speakable",
            "audiobrief.standards", "audiobrief.timefmt"]
 
 

@@ -32,7 +32,7 @@ from audiobrief.config import Settings
 from audiobrief.ffmpeg import find_ffmpeg, measure_loudness
 from audiobrief.models import SpokenSegment
 from audiobrief.pipeline import build
-from audiobrief.store import load_episodes
+from audiobrief.publishing.store import load_episodes
 from audiobrief.tts.fake import FakeEngine
 
 from .conftest import DATA, DATE, EXAMPLES
@@ -355,8 +355,8 @@ def test_new_content_in_a_producer_sound_file_rebuilds_the_episode(tmp_path: Pat
 def test_items_written_as_text_are_well_formed_and_round_trip(title: str, notes: str, chapter: str) -> None:
     from lxml import etree
 
-    from audiobrief.feed import _xml_safe, build_feed
     from audiobrief.models import Chapter, Episode, Show
+    from audiobrief.publishing.feed import _xml_safe, build_feed
 
     if not _xml_safe(title).strip():
         title = "x"
@@ -439,17 +439,17 @@ def test_when_the_encoder_fails_every_thread_of_the_build_ends(tmp_path: Path, m
 
 
 def test_a_feed_that_cannot_be_made_fails_before_any_speech(tmp_path: Path, monkeypatch) -> None:
-    import audiobrief.feed
+    import audiobrief.publishing.feed
     from audiobrief.errors import FeedError
 
-    real = audiobrief.feed.build_feed
+    real = audiobrief.publishing.feed.build_feed
 
     def refuse_items(show, episodes, *args, **kwargs):  # an item the feed cannot carry (say, its chapter)
         if episodes:
             raise FeedError("this feed cannot carry that chapter")
         return real(show, episodes, *args, **kwargs)
 
-    monkeypatch.setattr(audiobrief.feed, "build_feed", refuse_items)
+    monkeypatch.setattr(audiobrief.publishing.feed, "build_feed", refuse_items)
     engine = _fake()
     with pytest.raises(FeedError):
         _build([EXAMPLES / "seed-brief.txt"], tmp_path / "show", None, engine)

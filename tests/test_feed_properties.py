@@ -23,9 +23,9 @@ from audiobrief.brief import brief_from_mapping
 from audiobrief.config import Settings
 from audiobrief.errors import BriefError
 from audiobrief.models import Chapter, Episode, Show
-from audiobrief.notes import render_show_notes
-from audiobrief.publication import Publication
-from audiobrief.publish import write_show
+from audiobrief.publishing.notes import render_show_notes
+from audiobrief.publishing.publication import Publication
+from audiobrief.publishing.publish import write_show
 from audiobrief.standards import APPLE_CATEGORIES
 
 from .conftest import DATA

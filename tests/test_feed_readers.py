@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from audiobrief.config import Settings
-from audiobrief.feed import PODCAST_NS, PODCAST_NS_ALIASES
 from audiobrief.pipeline import build
+from audiobrief.publishing.feed import PODCAST_NS, PODCAST_NS_ALIASES
 from audiobrief.tts.fake import FakeEngine
 
 from .conftest import DATE, EXAMPLES, ROOT
@@ -143,7 +143,7 @@ def test_we_declare_the_namespace_address_the_most_parsers_read(feed: bytes, tmp
 
 def test_check_accepts_a_feed_declared_with_either_address(feed: bytes, tmp_path: Path) -> None:
     from audiobrief.check import check_show
-    from audiobrief.publication import load_publication
+    from audiobrief.publishing.publication import load_publication
 
     for uri in (INDEX_URI, GITHUB_URI):
         folder = tmp_path / uri.split("/")[2]

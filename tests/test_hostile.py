@@ -284,9 +284,9 @@ def test_publish_never_writes_through_a_planted_temporary_name(tmp_path: Path,
     dest.mkdir()
     victim = tmp_path / "victim.txt"
     victim.write_text("precious")
-    import audiobrief.publication
+    import audiobrief.publishing.publication
 
-    real_clean = audiobrief.publication.clean_leftovers
+    real_clean = audiobrief.publishing.publication.clean_leftovers
 
     def clean_then_plant(folder: Path) -> int:  # someone with write access to dest, right after the clean-up
         removed = real_clean(folder)
@@ -294,7 +294,7 @@ def test_publish_never_writes_through_a_planted_temporary_name(tmp_path: Path,
             (folder / f".{name}.publishing").symlink_to(victim)  # the names publish used to write through
         return removed
 
-    monkeypatch.setattr(audiobrief.publication, "clean_leftovers", clean_then_plant)
+    monkeypatch.setattr(audiobrief.publishing.publication, "clean_leftovers", clean_then_plant)
     result = CliRunner().invoke(cli, ["publish", str(show), str(dest)])
     assert result.exit_code == 0, result.output
     assert victim.read_text() == "precious"

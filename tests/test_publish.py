@@ -23,8 +23,8 @@ from audiobrief.check import check_show
 from audiobrief.cli import cli
 from audiobrief.config import Settings
 from audiobrief.pipeline import build
-from audiobrief.publish import publish_folder
-from audiobrief.store import load_episodes
+from audiobrief.publishing.publish import publish_folder
+from audiobrief.publishing.store import load_episodes
 from audiobrief.tts.fake import FakeEngine
 
 from .conftest import DATE, EXAMPLES, serving

@@ -255,7 +255,7 @@ def _keys(root: Path, settings: Settings) -> tuple[dict[str, str], str]:
 
     from audiobrief.brief import load_brief
     from audiobrief.plan import plan_episode
-    from audiobrief.publish import show_key
+    from audiobrief.publishing.publish import show_key
     from audiobrief.voices import Voicing
 
     voicing = Voicing(settings)

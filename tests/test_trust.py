@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from audiobrief.cli import cli
-from audiobrief.publication import folder_lock, load_publication
+from audiobrief.publishing.publication import folder_lock, load_publication
 
 from .conftest import EXAMPLES, ROOT
 

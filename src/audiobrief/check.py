@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from .feed import ATOM_NS, AUDIO_MIME, CONTENT_NS, ITUNES_NS, PODCAST_NS, PODCAST_NS_ALIASES, PSC_NS
+from .publishing.feed import ATOM_NS, AUDIO_MIME, CONTENT_NS, ITUNES_NS, PODCAST_NS, PODCAST_NS_ALIASES, PSC_NS
 from .standards import EPISODE_TYPES, LANGUAGE_CODE, SHOW_TYPES, is_apple_category
 
 __all__ = ["CheckReport", "Problem", "check_show"]
@@ -567,7 +567,7 @@ class Loudness:
 def show_targets(folder: Path) -> Loudness:
     """The targets a show folder was built with (its publication record), else Apple's recommendation."""
     from .errors import PublishError
-    from .publication import load_publication
+    from .publishing.publication import load_publication
 
     try:
         record = load_publication(folder, infer=False)

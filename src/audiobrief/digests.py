@@ -54,7 +54,7 @@ def _load(memo_path: Path) -> None:
 
 
 def _save(memo_path: Path) -> None:
-    from .store import atomic_write
+    from .publishing.store import atomic_write
 
     newest = dict(list(_memo.items())[-_MAX_REMEMBERED:])
     with contextlib.suppress(OSError):

@@ -27,14 +27,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import store
 from .config import Settings
 from .errors import BriefError, EngineUnavailable
 from .inputs import brief_paths as expand_brief_paths
 from .inputs import inputs_key
 from .languages import words_for
 from .models import Brief, Chapter, Episode, Script, SentenceTiming, Soundbite
-from .publication import (
+from .publishing import store
+from .publishing.publication import (
     Publication,
     clean_leftovers,
     folder_lock,
@@ -42,7 +42,7 @@ from .publication import (
     record_publication,
     resolve_publication,
 )
-from .publish import episode_files, find_cover, retire, show_key, write_show
+from .publishing.publish import episode_files, find_cover, retire, show_key, write_show
 from .tts import TTSEngine
 from .voices import Cast, Voicing, create_engine, make_engines, resolve_voice
 
@@ -176,7 +176,7 @@ def changing_folder(out: Path, settings: Settings, *, command: str, move_to: str
 
 def remove(out: Path, settings: Settings, guid: str, *, move_to: str | None = None, wait: bool = True) -> Episode:
     """Withdraw episode ``guid`` (or its brief id) from the show in ``out`` and delete its files, under the lock."""
-    from .publish import remove_episode
+    from .publishing.publish import remove_episode
 
     if not (out / store.STORE_NAME).is_file():
         from .errors import PublishError
@@ -230,8 +230,8 @@ def _preflight(plans: Sequence[EpisodePlan], settings: Settings, publication: Pu
                templates_dir: str | Path | None) -> None:
     """Make the feed these episodes will have, with placeholder audio, before any speech is made: bad show
     metadata, a title or chapter the feed cannot carry, fails now rather than after minutes of synthesis."""
-    from .feed import build_feed
-    from .notes import render_digest_notes, render_show_notes
+    from .publishing.feed import build_feed
+    from .publishing.notes import render_digest_notes, render_show_notes
 
     drafts = []
     for plan in plans:
@@ -250,14 +250,14 @@ def _warm_up() -> None:
     import importlib
 
     for name in ("pedalboard", "pedalboard.io", "mutagen.id3", "mutagen.mp3", "audiobrief.audio",
-                 "audiobrief.feed", "audiobrief.transcript", "audiobrief.site", "audiobrief.jsonfeeds"):
+                 "audiobrief.publishing.feed", "audiobrief.transcript", "audiobrief.publishing.site", "audiobrief.publishing.jsonfeeds"):
         importlib.import_module(name)
 
 
 def _master(plan: EpisodePlan, renderer: Renderer, settings: Settings, tmp: Path, artwork: Callable[[], tuple[bytes, str]],
             previous: Episode | None, number: int, templates_dir: str | Path | None) -> Episode:
     from .audio import EpisodeTags, MasterAnalysis, TimelineBuilder, encode_episode
-    from .notes import render_digest_notes, render_show_notes
+    from .publishing.notes import render_digest_notes, render_show_notes
     from .transcript import write_transcripts
 
     # Join each segment as soon as it is spoken, in order, and resample, compress and meter what is

@@ -186,7 +186,7 @@ def build(briefs: tuple[Path, ...], out_dir: Path, engine: str | None, base_url:
                            language=language)
     display.report_timings()
     if as_json:
-        from ..store import episode_to_json
+        from ..publishing.store import episode_to_json
         from ..voices import voice_key
 
         click.echo(json.dumps({

@@ -175,7 +175,7 @@ def publish(source: Path, dest: Path, no_wait: bool) -> None:
     Examples:
       audiobrief publish output /var/www/show
     """
-    from ..publish import publish_folder
+    from ..publishing.publish import publish_folder
 
     count = publish_folder(source, dest, wait=not no_wait)
     status(f"Published {count} files to {dest}")

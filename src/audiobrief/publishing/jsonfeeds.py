@@ -11,9 +11,9 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 
+from ..languages import Words, words_for
+from ..models import Episode, Show, newest_first
 from .feed import audio_mime, folder_url, public_url
-from .languages import Words, words_for
-from .models import Episode, Show, newest_first
 from .notes import strip_unsafe_links
 
 __all__ = ["ALEXA_MAX_ITEMS", "build_alexa_feed", "build_json_feed", "json_feed_pages"]

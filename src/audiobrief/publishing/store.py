@@ -13,8 +13,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .errors import FeedError
-from .models import Alternate, Chapter, Episode, Soundbite, Transcripts, newest_first
+from ..errors import FeedError
+from ..models import Alternate, Chapter, Episode, Soundbite, Transcripts, newest_first
 
 __all__ = ["STORE_NAME", "atomic_write", "episode_to_json", "fsync_file", "fsync_folder", "load_episodes", "load_show_key", "save_episodes", "save_show_key", "upsert"]
 

@@ -15,10 +15,10 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..config import Settings
+from ..errors import FeedError, PublishError
+from ..models import Episode, newest_first
 from . import store
-from .config import Settings
-from .errors import FeedError, PublishError
-from .models import Episode, newest_first
 from .publication import Publication
 
 __all__ = ["default_publication", "episode_files", "find_cover", "publish_folder", "remove_episode", "retire", "show_key", "write_show"]
@@ -58,9 +58,9 @@ def default_publication(settings: Settings) -> Publication:
 def show_key(settings: Settings, episodes: Sequence[Episode], image_file: str | None,
              lines: list[str] | None = None, publication: Publication | None = None) -> str:
     """A key of everything the show files are made from: equal keys, identical files (but for build times)."""
-    from . import __version__
-    from .languages import site_words
-    from .plan import words_data
+    from .. import __version__
+    from ..languages import site_words
+    from ..plan import words_data
 
     where = publication or default_publication(settings)
     identity = (where.base_url, where.podcast_guid, where.new_feed_url)
@@ -93,9 +93,9 @@ def write_show(folder: Path, settings: Settings, episodes: Sequence[Episode], *,
 
 def _write_show(folder: Path, settings: Settings, episodes: Sequence[Episode], *, image_file: str | None,
                 publication: Publication) -> None:
+    from ..languages import site_words
     from .feed import feed_pages, safe_show
     from .jsonfeeds import build_alexa_feed, json_feed_pages
-    from .languages import site_words
     from .site import PLAYER_SCRIPT, player_script, render_site
 
     episodes = list(episodes)

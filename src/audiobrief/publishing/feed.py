@@ -22,12 +22,12 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator  # imports lxml.etree, which feedgen.util needs first
 from feedgen.util import xml_elem
 
-from .errors import FeedError
-from .languages import Words
-from .models import Alternate, Chapter, Episode, Show, newest_first
+from ..errors import FeedError
+from ..languages import Words
+from ..models import Alternate, Chapter, Episode, Show, newest_first
+from ..sanitize import safe_url
+from ..timefmt import npt
 from .notes import MAX_NOTES_BYTES, strip_unsafe_links
-from .sanitize import safe_url
-from .timefmt import npt
 
 __all__ = [
     "PODCAST_GUID_NAMESPACE",
@@ -358,7 +358,7 @@ def build_feed(show: Show, episodes: Sequence[Episode], base_url: str, *, image_
     :returns: UTF-8 XML.
     :raises FeedError: a required value is missing or invalid.
     """
-    from .languages import words_for
+    from ..languages import words_for
 
     if not base_url.startswith(("http://", "https://")):
         raise FeedError(f"base URL {base_url!r} must start with http:// or https:// (use --base-url)")
@@ -408,7 +408,7 @@ def build_feed(show: Show, episodes: Sequence[Episode], base_url: str, *, image_
         if page < pages:
             fg.podcast20.page_links.append(("next", public_url(base, page_name(page + 1))))
     if show.update_frequency:
-        from .config import UPDATE_FREQUENCIES, update_frequency_rrule
+        from ..config import UPDATE_FREQUENCIES, update_frequency_rrule
 
         rule = update_frequency_rrule(show.update_frequency)
         named = show.update_frequency.strip().lower()

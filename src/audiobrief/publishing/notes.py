@@ -15,10 +15,10 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from .languages import Words, words_for
-from .models import Brief, Chapter, Source
-from .sanitize import safe_url
-from .timefmt import hms
+from ..languages import Words, words_for
+from ..models import Brief, Chapter, Source
+from ..sanitize import safe_url
+from ..timefmt import hms
 
 __all__ = ["MAX_NOTES_BYTES", "render_digest_notes", "render_show_notes", "strip_unsafe_links"]
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .errors import PublishError
+from ..errors import PublishError
 
 __all__ = [
     "STATE_DIR",
@@ -171,7 +171,7 @@ def resolve_publication(folder: Path, recorded: Publication | None, *, base_url:
     :param move_to: ``--move-to``: the new public URL of a show that moves on purpose.
     :raises PublishError: ``base_url`` differs from the recorded URL of a public show (naming ``--move-to``).
     """
-    from .config import DEFAULT_BASE_URL
+    from ..config import DEFAULT_BASE_URL
 
     shaping: dict[str, Any] = {"title": title, "language": language, "target_lufs": target_lufs, "true_peak_dbtp": true_peak_dbtp}
     if move_to is not None and not move_to.startswith(("http://", "https://")):

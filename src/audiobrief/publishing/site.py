@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..languages import Words, site_words
+from ..models import Episode, Show, newest_first
+from ..sanitize import safe_url
+from ..standards import SHOW_PAGE_CSP
+from ..timefmt import hms
 from .feed import audio_mime
-from .languages import Words, site_words
-from .models import Episode, Show, newest_first
 from .notes import strip_unsafe_links
-from .sanitize import safe_url
-from .standards import SHOW_PAGE_CSP
-from .timefmt import hms
 
 __all__ = ["FULL_EPISODES", "PLAYER_SCRIPT", "player_script", "render_site"]
 
