@@ -43,6 +43,7 @@ from .publishing.publication import (
     resolve_publication,
 )
 from .publishing.publish import episode_files, find_cover, retire, show_key, write_show
+from .stages import ProgressEvent, Stage
 from .tts import TTSEngine
 from .voices import Cast, Voicing, create_engine, make_engines, resolve_voice
 
@@ -56,25 +57,6 @@ __all__ = ["BuildResult", "ProgressEvent", "build", "changing_folder", "create_e
 
 log = logging.getLogger(__name__)
 
-
-
-@dataclass(frozen=True, slots=True)
-class ProgressEvent:
-    """Where a build is.
-
-    ``stage`` is ``planned`` (``total`` segments to speak, ``done`` of them cached, ``episodes``
-    to make), ``segment`` (one more segment ready), ``mastering``, ``episode`` (one episode done;
-    ``detail`` says ``built`` or ``unchanged``) or ``publishing``.
-    """
-
-    stage: str
-    brief_id: str = ""
-    done: int = 0
-    total: int = 0
-    detail: str = ""
-    cached: int = 0
-    synthesized: int = 0
-    episodes: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -433,35 +415,98 @@ def _build(
     groups = [files] if digest_title is not None else [[f] for f in files]
     input_keys = [inputs_key(group, templates_dir, context) for group in groups]
     with changing_folder(out, settings, command="build", move_to=move_to, wait=wait) as publication:
-        return _build_locked(files, out, settings, voicing, groups, input_keys, publication,
-                             templates_dir=templates_dir, published=published, keep=keep, notify=notify, cache=cache,
-                             jobs=jobs, executor=executor, digest_title=digest_title, language=language)
+        job = BuildJob(out, settings, voicing, publication, notify, templates_dir=templates_dir, published=published,
+                       keep=keep, digest_title=digest_title, language=language)
+        return _build_locked(job, files, input_keys, cache=cache, jobs=jobs, executor=executor)
 
 
-def _build_locked(files: list[Path], out: Path, settings: Settings, voicing: Voicing, groups: list[list[Path]],
-                  input_keys: list[str | None], publication: Publication, *, templates_dir: str | Path | None,
-                  published: dt.datetime | None, keep: int | None, notify: Callable[[ProgressEvent], None],
-                  cache: SegmentCache | None, jobs: int, executor: Executor | None, digest_title: str | None,
-                  language: str | None) -> BuildResult:
-    # 0. nothing changed: recognize every episode by its inputs, without parsing a brief (an episode
-    # in a language whose voices were not part of the inputs is planned, to check its voices)
-    episodes = store.load_episodes(out) if (out / store.STORE_NAME).exists() else []
+@dataclass(frozen=True, slots=True)
+class BuildJob:
+    """What every stage of one build works with: where it publishes, with which settings and voices,
+    and who hears about its progress."""
+
+    out: Path
+    settings: Settings
+    voicing: Voicing
+    publication: Publication
+    notify: Callable[[ProgressEvent], None]
+    templates_dir: str | Path | None = None
+    published: dt.datetime | None = None
+    keep: int | None = None
+    digest_title: str | None = None
+    language: str | None = None
+
+
+@dataclass(slots=True)
+class Plans:
+    """The plan stage's result: every episode planned, those to make, and the show's episodes so far."""
+
+    plans: list[EpisodePlan]
+    todo: list[EpisodePlan]
+    unchanged: tuple[str, ...]
+    episodes: list[Episode]
+    by_id: dict[str, Episode]
+    keys_of: dict[str, str | None]
+
+
+@dataclass(slots=True)
+class Made:
+    """The master stage's result: the episodes made, the show's episodes with them, files to retire."""
+
+    built: dict[str, Episode]
+    episodes: list[Episode]
+    retired: set[str]
+    cached: int = 0
+    synthesized: int = 0
+
+
+def _build_locked(job: BuildJob, files: list[Path], input_keys: list[str | None], *, cache: SegmentCache | None,
+                  jobs: int, executor: Executor | None) -> BuildResult:
+    """The stages, in order: read, plan, render (ahead, on the executor) with master, publish."""
+    episodes = store.load_episodes(job.out) if (job.out / store.STORE_NAME).exists() else []
+    same = _nothing_changed(job, episodes, input_keys)
+    if same is not None:
+        return same
+    briefs = read_briefs(job, files)
+    plans = plan_stage(job, briefs, episodes, input_keys)
+    made = Made({}, plans.episodes, set())
+    if plans.todo:
+        _preflight(plans.todo, job.settings, job.publication, job.templates_dir)
+        with render_stage(job, plans.todo, cache=cache, executor=executor, jobs=jobs) as renderer:
+            with tempfile.TemporaryDirectory(prefix=".build-", dir=job.out) as tmp_name:
+                made = master_stage(job, plans, renderer, Path(tmp_name))
+                publish_media(job, Path(tmp_name))
+            made.cached, made.synthesized = renderer.cached, renderer.synthesized
+    publish_show(job, made.episodes, made.retired)
+    result_episodes = tuple(made.built.get(p.id) or plans.by_id[p.id] for p in plans.plans)
+    log.info("built %d episode(s), %d unchanged; the feed has %d", len(made.built), len(plans.unchanged),
+             len(made.episodes))
+    return BuildResult(job.out, job.out / "feed.xml", result_episodes, len(made.episodes), plans.unchanged,
+                       made.cached, made.synthesized, job.publication.feed_url, tuple(job.voicing.casts.values()))
+
+
+def _nothing_changed(job: BuildJob, episodes: list[Episode], input_keys: list[str | None]) -> BuildResult | None:
+    """Stage 0: every episode recognized by its inputs, without reading a brief (an episode in a language
+    whose voices were not part of the inputs is planned, to check its voices); None when one changed."""
     by_inputs = {e.inputs_key: e for e in episodes if e.inputs_key}
-    if episodes and all(k is not None and _in_place(by_inputs.get(k), out) and voicing.knows(by_inputs[k].language)
-                        for k in input_keys):
-        same = tuple(by_inputs[k] for k in input_keys if k is not None)
-        for episode in same:
-            notify(ProgressEvent("episode", episode.brief_id, detail="unchanged"))
-        for name in _write_show_if_changed(out, settings, episodes, keep, publication):
-            (out / name).unlink(missing_ok=True)
-        return BuildResult(out, out / "feed.xml", same, len(episodes), tuple(e.brief_id for e in same),
-                           feed_url=publication.feed_url)
+    if not episodes or not all(k is not None and _in_place(by_inputs.get(k), job.out)
+                               and job.voicing.knows(by_inputs[k].language) for k in input_keys):
+        return None
+    same = tuple(by_inputs[k] for k in input_keys if k is not None)
+    for episode in same:
+        job.notify(ProgressEvent(Stage.EPISODE, episode.brief_id, detail="unchanged"))
+    for name in _write_show_if_changed(job.out, job.settings, episodes, job.keep, job.publication):
+        (job.out / name).unlink(missing_ok=True)
+    return BuildResult(job.out, job.out / "feed.xml", same, len(episodes), tuple(e.brief_id for e in same),
+                       feed_url=job.publication.feed_url)
 
+
+def read_briefs(job: BuildJob, files: Sequence[Path]) -> list[Brief]:
+    """Stage 1: read every brief; two briefs with one id would be one episode, and are refused."""
     from .brief import load_brief
-    from .plan import plan_digest, plan_episode
-    from .speech import Renderer, RenderEvent
 
-    briefs = [load_brief(p, limits=settings.limits, language=settings.show.language, force_language=language)
+    settings = job.settings
+    briefs = [load_brief(p, limits=settings.limits, language=settings.show.language, force_language=job.language)
               for p in files]
     seen: dict[str, Brief] = {}
     for brief in briefs:
@@ -472,92 +517,109 @@ def _build_locked(files: list[Path], out: Path, settings: Settings, voicing: Voi
                 path=brief.path,
             )
         seen[brief.id] = brief
-    by_id = {e.brief_id: e for e in episodes}
+    return briefs
 
-    # 1. plan
-    if digest_title is not None:
-        when = _digest_date(published)
+
+def plan_stage(job: BuildJob, briefs: Sequence[Brief], episodes: list[Episode], input_keys: Sequence[str | None]) -> Plans:
+    """Stage 2: an episode plan per brief (or one digest), each checked for length; the plans whose episode
+    is already published as planned are unchanged (their new inputs remembered)."""
+    from .plan import plan_digest, plan_episode
+
+    settings, voicing = job.settings, job.voicing
+    by_id = {e.brief_id: e for e in episodes}
+    if job.digest_title is not None:
         languages = {b.language for b in briefs}
         common = next(iter(languages)) if len(languages) == 1 else settings.show.language
-        plans = [plan_digest(briefs, settings, voicing.speakers(common), published=when, title=digest_title,
-                             templates_dir=templates_dir)]
+        plans = [plan_digest(list(briefs), settings, voicing.speakers(common), published=_digest_date(job.published),
+                             title=job.digest_title, templates_dir=job.templates_dir)]
     else:
         plans = [plan_episode(b, settings, voicing.speakers(b.language),
-                              published=_published(b, published, by_id.get(b.id)), templates_dir=templates_dir)
+                              published=_published(b, job.published, by_id.get(b.id)), templates_dir=job.templates_dir)
                  for b in briefs]
     for plan in plans:
         _check_length(plan, settings.limits.max_minutes)
-    keys_of = {p.id: k for p, k in zip(plans, input_keys)}
-    todo = [p for p in plans if not _unchanged(p, by_id.get(p.id), out)]
+    keys_of = {p.id: k for p, k in zip(plans, input_keys, strict=False)}
+    todo = [p for p in plans if not _unchanged(p, by_id.get(p.id), job.out)]
     unchanged = tuple(p.id for p in plans if p not in todo)
     for ident in unchanged:
-        notify(ProgressEvent("episode", ident, detail="unchanged"))
+        job.notify(ProgressEvent(Stage.EPISODE, ident, detail="unchanged"))
         if by_id[ident].inputs_key != keys_of[ident]:  # same episode from edited files: remember the new inputs
             by_id[ident] = replace(by_id[ident], inputs_key=keys_of[ident])
             episodes, _ = store.upsert(episodes, by_id[ident])
+    return Plans(plans, todo, unchanged, episodes, by_id, keys_of)
 
-    if todo:
-        _preflight(todo, settings, publication, templates_dir)
-    built: dict[str, Episode] = {}
-    retired: set[str] = set()
-    cached = synthesized = 0
-    if todo:
-        def relay(event: RenderEvent) -> None:
-            notify(ProgressEvent("segment", event.segment_id, event.done, event.total,
+
+@contextlib.contextmanager
+def render_stage(job: BuildJob, todo: Sequence[EpisodePlan], *, cache: SegmentCache | None, executor: Executor | None,
+                 jobs: int) -> Iterator[Renderer]:
+    """Stage 3: every segment of ``todo`` from the cache, or submitted to the executor (it works ahead while
+    the master stage makes each episode in turn); the renderer is closed on the way out."""
+    from .speech import Renderer, RenderEvent
+
+    def relay(event: RenderEvent) -> None:
+        job.notify(ProgressEvent(Stage.SEGMENT, event.segment_id, event.done, event.total,
                                  cached=event.cached_count, synthesized=event.synthesized_count))
 
-        # 2. render (the executor works ahead while 3. masters each episode in turn)
-        renderer = Renderer(voicing.engines, level_dbfs=settings.audio.segment_level_dbfs, cache=cache, executor=executor,
-                            jobs=jobs, progress=relay)
-        try:
-            renderer.submit([(s.key, s.segment.id, s.speaker, s.sentences, s.spoken) for p in todo for s in p.segments])
-            renderer.announce(lambda total, hits, spoken: notify(ProgressEvent(
-                "planned", total=total, done=hits + spoken, cached=hits, synthesized=spoken, episodes=len(todo))))
-            with tempfile.TemporaryDirectory(prefix=".build-", dir=out) as tmp_name:
-                tmp = Path(tmp_name)
-                from functools import cache as once
+    renderer = Renderer(job.voicing.engines, level_dbfs=job.settings.audio.segment_level_dbfs, cache=cache,
+                        executor=executor, jobs=jobs, progress=relay)
+    try:
+        renderer.submit([(s.key, s.segment.id, s.speaker, s.sentences, s.spoken) for p in todo for s in p.segments])
+        renderer.announce(lambda total, hits, spoken: job.notify(ProgressEvent(
+            Stage.PLANNED, total=total, done=hits + spoken, cached=hits, synthesized=spoken, episodes=len(todo))))
+        yield renderer
+    finally:
+        renderer.close()
 
-                from .artwork import prepare_artwork
 
-                @once
-                def artwork() -> tuple[bytes, str]:
-                    name = prepare_artwork(settings.show.title, settings.show.image, tmp)
-                    return (tmp / name).read_bytes(), "image/png" if name.endswith(".png") else "image/jpeg"
-                if not renderer.idle():
-                    # The main thread would only wait for speech: do the work that does not need
-                    # it now (artwork, loading the mastering and tagging code).
-                    artwork()
-                    _warm_up()
-                number = max((e.number for e in episodes), default=0)
-                for plan in todo:
-                    previous = by_id.get(plan.id)
-                    if previous is None:
-                        number += 1
-                    notify(ProgressEvent("mastering", plan.id, detail=plan.title))
-                    episode = replace(_master(plan, renderer, settings, tmp, artwork, previous, number, templates_dir),
-                                      inputs_key=keys_of[plan.id])
-                    episodes, replaced = store.upsert(episodes, episode)
-                    if replaced is not None:
-                        retired |= episode_files(replaced) - episode_files(episode)
-                    built[plan.id] = episode
-                    notify(ProgressEvent("episode", plan.id, detail="built"))
-                # 4. publish: media first (the folder holds only what this build made), then the
-                # store, the other feeds and the site, the RSS feed last.
-                notify(ProgressEvent("publishing"))
-                for item in sorted(tmp.iterdir()):
-                    if item.is_file():
-                        store.fsync_file(item)
-                    os.replace(item, out / item.name)
-                store.fsync_folder(out)
-        finally:
-            renderer.close()
-        cached, synthesized = renderer.cached, renderer.synthesized
-    # Show files are rewritten only if what they are made from changed (episodes, settings, base
-    # URL, --keep), so an unchanged rebuild leaves every byte as it was.
-    retired |= _write_show_if_changed(out, settings, episodes, keep, publication)
+def master_stage(job: BuildJob, plans: Plans, renderer: Renderer, tmp: Path) -> Made:
+    """Stage 4: each episode to make, mastered, encoded and tagged into ``tmp`` as its segments arrive."""
+    from functools import cache as once
+
+    from .artwork import prepare_artwork
+
+    settings = job.settings
+
+    @once
+    def artwork() -> tuple[bytes, str]:
+        name = prepare_artwork(settings.show.title, settings.show.image, tmp)
+        return (tmp / name).read_bytes(), "image/png" if name.endswith(".png") else "image/jpeg"
+
+    if not renderer.idle():
+        # The main thread would only wait for speech: do the work that does not need it now
+        # (artwork, loading the mastering and tagging code).
+        artwork()
+        _warm_up()
+    episodes = plans.episodes
+    made = Made({}, episodes, set())
+    number = max((e.number for e in episodes), default=0)
+    for plan in plans.todo:
+        previous = plans.by_id.get(plan.id)
+        if previous is None:
+            number += 1
+        job.notify(ProgressEvent(Stage.MASTERING, plan.id, detail=plan.title))
+        episode = replace(_master(plan, renderer, settings, tmp, artwork, previous, number, job.templates_dir),
+                          inputs_key=plans.keys_of[plan.id])
+        made.episodes, replaced = store.upsert(made.episodes, episode)
+        if replaced is not None:
+            made.retired |= episode_files(replaced) - episode_files(episode)
+        made.built[plan.id] = episode
+        job.notify(ProgressEvent(Stage.EPISODE, plan.id, detail="built"))
+    return made
+
+
+def publish_media(job: BuildJob, tmp: Path) -> None:
+    """Stage 5, first half: the new media into the folder (it holds only what this build made), durably."""
+    job.notify(ProgressEvent(Stage.PUBLISHING))
+    for item in sorted(tmp.iterdir()):
+        if item.is_file():
+            store.fsync_file(item)
+        os.replace(item, job.out / item.name)
+    store.fsync_folder(job.out)
+
+
+def publish_show(job: BuildJob, episodes: list[Episode], retired: set[str]) -> None:
+    """Stage 5, second half: the store, the other feeds and the site, the RSS feed last, each rewritten only
+    if what it is made from changed (an unchanged rebuild leaves every byte); then retired files go."""
+    retired |= _write_show_if_changed(job.out, job.settings, episodes, job.keep, job.publication)
     for name in retired - set().union(*(episode_files(e) for e in episodes)):
-        (out / name).unlink(missing_ok=True)
-    result_episodes = tuple(built.get(p.id) or by_id[p.id] for p in plans)
-    log.info("built %d episode(s), %d unchanged; the feed has %d", len(built), len(unchanged), len(episodes))
-    return BuildResult(out, out / "feed.xml", result_episodes, len(episodes), unchanged, cached, synthesized,
-                       publication.feed_url, tuple(voicing.casts.values()))
+        (job.out / name).unlink(missing_ok=True)

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from ..errors import AudiobriefError
+from ..stages import ProgressEvent, Stage
 from .app import (
     check_engine_name,
     cli,
@@ -82,14 +83,14 @@ class _BuildDisplay:
         if self.progress is not None:
             self.progress.stop()
 
-    def __call__(self, event: Any) -> None:
-        stage = {"planned": "speak", "mastering": "master", "publishing": "publish"}.get(event.stage)
+    def __call__(self, event: ProgressEvent) -> None:
+        stage = {Stage.PLANNED: "speak", Stage.MASTERING: "master", Stage.PUBLISHING: "publish"}.get(event.stage)
         if stage is not None:
             self._enter(stage)
         if self.quiet:
             return
         counts = f"{event.cached} cached, {event.synthesized} synthesized"
-        if event.stage == "planned":
+        if event.stage is Stage.PLANNED:
             self.episodes_total = event.episodes
             if self.progress is not None:
                 self.task = self.progress.add_task("Speaking", total=event.total, completed=event.done, counts=counts,
@@ -97,15 +98,15 @@ class _BuildDisplay:
             else:
                 click.echo(f"Speaking {event.total} segment(s) for {event.episodes} episode(s), {event.cached} from "
                            "the cache", err=True)
-        elif event.stage == "segment" and self.progress is not None and self.task is not None:
+        elif event.stage is Stage.SEGMENT and self.progress is not None and self.task is not None:
             self.progress.update(self.task, completed=event.done, total=event.total, counts=counts)
-        elif event.stage == "episode" and event.detail == "built":
+        elif event.stage is Stage.EPISODE and event.detail == "built":
             self.episodes_done += 1
             if self.progress is not None and self.task is not None:
                 self.progress.update(self.task, episodes=self._episodes())
-        elif event.stage == "mastering":
+        elif event.stage is Stage.MASTERING:
             self._say(f"Mastering and encoding {event.brief_id} ({self.episodes_done + 1}/{self.episodes_total})")
-        elif event.stage == "episode" and event.detail == "unchanged":
+        elif event.stage is Stage.EPISODE and event.detail == "unchanged":
             self._say(f"Unchanged: {event.brief_id} (nothing to synthesize or encode)")
 
     def _episodes(self) -> str:
