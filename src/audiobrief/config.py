@@ -313,9 +313,21 @@ class FeedSettings:
 
 @dataclass(frozen=True, slots=True)
 class Cache:
-    """``[cache]``: the segment cache's folder (None: the user's cache folder)."""
+    """``[cache]``: where the segment cache is (None: the user's cache folder)."""
 
     dir: str | None = None
+    """A folder, or an fsspec URL (``s3://bucket/prefix``) that several machines share."""
+    storage_options: dict[str, str] = field(default_factory=dict)
+    """fsspec's options for a URL (``endpoint_url``, ``key``, ``secret``, ``anon``...); by default the AWS
+    environment (``AWS_ENDPOINT_URL``, ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``) says."""
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """``[cluster]``: a dask.distributed scheduler whose workers speak the segments (None: this machine)."""
+
+    scheduler: str | None = None
+    """``tcp://HOST:8786``; ``--scheduler`` wins, and dask's ``DASK_SCHEDULER_ADDRESS`` is used when neither is set."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,8 +342,12 @@ class Settings:
     pronunciations: tuple[tuple[str, str], ...] = ()
     #: The public URL of the output folder; None: the one the folder recorded, else DEFAULT_BASE_URL.
     base_url: str | None = None
-    #: The segment cache's folder (``[cache] dir``); None: the user's cache folder.
-    cache_dir: Path | None = None
+    #: Where the segment cache is (``[cache] dir``): a folder, or an fsspec URL; None: the user's cache folder.
+    cache_dir: Path | str | None = None
+    #: fsspec's options for a cache on a URL (``[cache] storage_options``).
+    cache_options: tuple[tuple[str, str], ...] = ()
+    #: The dask scheduler that speaks the segments (``[cluster] scheduler``); None: this machine.
+    scheduler: str | None = None
     limits: Limits = field(default_factory=Limits)
     #: The producer's script templates (``templates`` in the file, relative to it); ``--templates`` wins.
     templates_dir: Path | None = None
@@ -355,6 +371,7 @@ class _File:
     voices: Voices = field(default_factory=Voices)
     pronunciations: dict[str, str] = field(default_factory=dict)
     cache: Cache = field(default_factory=Cache)
+    cluster: Cluster = field(default_factory=Cluster)
     limits: Limits = field(default_factory=Limits)
     feed: FeedSettings = field(default_factory=FeedSettings)
 
@@ -546,11 +563,22 @@ def _settings_from(data: dict[str, Any], p: Path) -> Settings:
         voice_table=voice_table,
         pronunciations=tuple(sorted(parsed.pronunciations.items())),
         base_url=parsed.base_url,
-        cache_dir=(p.parent / Path(cache_dir).expanduser()) if cache_dir else None,
+        cache_dir=_cache_location(cache_dir, p.parent),
+        cache_options=tuple(sorted(parsed.cache.storage_options.items())),
+        scheduler=parsed.cluster.scheduler,
         limits=parsed.limits,
         templates_dir=_templates_folder(parsed.templates, p.parent),
         feed=parsed.feed,
     )
+
+
+def _cache_location(value: str | None, folder: Path) -> Path | str | None:
+    """``[cache] dir``: a URL as written, a folder relative to the configuration file."""
+    if not value:
+        return None
+    from .cache import is_url
+
+    return value if is_url(value) else folder / Path(value.removeprefix("file://")).expanduser()
 
 
 #: ``[show] update_frequency`` words -> RFC 5545 recurrence rules (``podcast:updateFrequency``).

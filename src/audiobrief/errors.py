@@ -12,7 +12,8 @@ Every error audiobrief raises on purpose derives from :class:`AudiobriefError`; 
      |    +-- SynthesisError         one segment could not be synthesized, or came out wrong
      +-- AudioError                  ffmpeg missing or failing, or an episode that is wrong
      +-- FeedError(ValueError)       the feed or the episode store cannot be built
-     +-- PublishError                copying a show to a host folder failed
+     +-- PublishError                copying a show to a host folder or object storage failed
+     +-- ClusterError                the dask scheduler cannot be reached, or the cluster failed
      +-- CheckError                  ``audiobrief check`` found errors in a published show
 """
 
@@ -23,6 +24,7 @@ __all__ = [
     "AudiobriefError",
     "BriefError",
     "CheckError",
+    "ClusterError",
     "ConfigError",
     "EngineUnavailable",
     "FeedError",
@@ -91,3 +93,7 @@ class PublishError(AudiobriefError):
 
 class CheckError(AudiobriefError):
     """``audiobrief check`` found errors in a published show."""
+
+
+class ClusterError(AudiobriefError):
+    """The dask.distributed scheduler cannot be reached, or its cluster cannot do the work."""

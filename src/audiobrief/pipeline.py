@@ -48,7 +48,7 @@ from .tts import TTSEngine
 from .voices import Cast, Voicing, create_engine, make_engines, resolve_voice
 
 if TYPE_CHECKING:
-    from .cache import SegmentCache
+    from .cache import Cache
     from .plan import EpisodePlan
     from .speech import Renderer
 
@@ -339,13 +339,14 @@ def build(
     published: dt.datetime | None = None,
     keep: int | None = None,
     progress: Callable[[ProgressEvent], None] | None = None,
-    cache: SegmentCache | None = None,
+    cache: Cache | None = None,
     jobs: int | None = None,
     executor: Executor | None = None,
     digest_title: str | None = None,
     move_to: str | None = None,
     wait: bool = True,
     language: str | None = None,
+    through_cache: bool = False,
 ) -> BuildResult:
     """Build one episode per brief (or one digest of them all) into ``out_dir`` and rebuild the feed.
 
@@ -365,6 +366,8 @@ def build(
     :param move_to: move a show published elsewhere to this base URL (``--move-to``).
     :param wait: wait for another run holding the folder's lock (False: fail at once).
     :param language: the language of every brief (``--language``); default: each brief's, else the show's.
+    :param through_cache: the executor's workers store each segment in ``cache`` (which they must share)
+        and the build reads it from there, instead of the audio coming back with each task.
     :returns: what was published.
     :raises AudiobriefError: any stage failed; nothing published before is changed.
 
@@ -394,13 +397,14 @@ def _build(
     published: dt.datetime | None,
     keep: int | None,
     progress: Callable[[ProgressEvent], None] | None,
-    cache: SegmentCache | None,
+    cache: Cache | None,
     jobs: int | None,
     executor: Executor | None,
     digest_title: str | None,
     move_to: str | None,
     wait: bool,
     language: str | None,
+    through_cache: bool,
 ) -> BuildResult:
     notify = progress or (lambda event: None)
     if templates_dir is not None:
@@ -417,7 +421,8 @@ def _build(
     with changing_folder(out, settings, command="build", move_to=move_to, wait=wait) as publication:
         job = BuildJob(out, settings, voicing, publication, notify, templates_dir=templates_dir, published=published,
                        keep=keep, digest_title=digest_title, language=language)
-        return _build_locked(job, files, input_keys, cache=cache, jobs=jobs, executor=executor)
+        return _build_locked(job, files, input_keys, cache=cache, jobs=jobs, executor=executor,
+                             through_cache=through_cache)
 
 
 @dataclass(frozen=True, slots=True)
@@ -460,8 +465,8 @@ class Made:
     synthesized: int = 0
 
 
-def _build_locked(job: BuildJob, files: list[Path], input_keys: list[str | None], *, cache: SegmentCache | None,
-                  jobs: int, executor: Executor | None) -> BuildResult:
+def _build_locked(job: BuildJob, files: list[Path], input_keys: list[str | None], *, cache: Cache | None,
+                  jobs: int, executor: Executor | None, through_cache: bool = False) -> BuildResult:
     """The stages, in order: read, plan, render (ahead, on the executor) with master, publish."""
     episodes = store.load_episodes(job.out) if (job.out / store.STORE_NAME).exists() else []
     same = _nothing_changed(job, episodes, input_keys)
@@ -472,11 +477,11 @@ def _build_locked(job: BuildJob, files: list[Path], input_keys: list[str | None]
     made = Made({}, plans.episodes, set())
     if plans.todo:
         _preflight(plans.todo, job.settings, job.publication, job.templates_dir)
-        with render_stage(job, plans.todo, cache=cache, executor=executor, jobs=jobs) as renderer:
-            with tempfile.TemporaryDirectory(prefix=".build-", dir=job.out) as tmp_name:
-                made = master_stage(job, plans, renderer, Path(tmp_name))
-                publish_media(job, Path(tmp_name))
-            made.cached, made.synthesized = renderer.cached, renderer.synthesized
+        with render_stage(job, plans.todo, cache=cache, executor=executor, jobs=jobs, through_cache=through_cache) \
+                as renderer, tempfile.TemporaryDirectory(prefix=".build-", dir=job.out) as tmp_name:
+            made = master_stage(job, plans, renderer, Path(tmp_name))
+            publish_media(job, Path(tmp_name))
+        made.cached, made.synthesized = renderer.cached, renderer.synthesized  # counted once every write is done
     publish_show(job, made.episodes, made.retired)
     result_episodes = tuple(made.built.get(p.id) or plans.by_id[p.id] for p in plans.plans)
     log.info("built %d episode(s), %d unchanged; the feed has %d", len(made.built), len(plans.unchanged),
@@ -550,8 +555,8 @@ def plan_stage(job: BuildJob, briefs: Sequence[Brief], episodes: list[Episode], 
 
 
 @contextlib.contextmanager
-def render_stage(job: BuildJob, todo: Sequence[EpisodePlan], *, cache: SegmentCache | None, executor: Executor | None,
-                 jobs: int) -> Iterator[Renderer]:
+def render_stage(job: BuildJob, todo: Sequence[EpisodePlan], *, cache: Cache | None, executor: Executor | None,
+                 jobs: int, through_cache: bool = False) -> Iterator[Renderer]:
     """Stage 3: every segment of ``todo`` from the cache, or submitted to the executor (it works ahead while
     the master stage makes each episode in turn); the renderer is closed on the way out."""
     from .speech import Renderer, RenderEvent
@@ -561,7 +566,7 @@ def render_stage(job: BuildJob, todo: Sequence[EpisodePlan], *, cache: SegmentCa
                                  cached=event.cached_count, synthesized=event.synthesized_count))
 
     renderer = Renderer(job.voicing.engines, level_dbfs=job.settings.audio.segment_level_dbfs, cache=cache,
-                        executor=executor, jobs=jobs, progress=relay)
+                        executor=executor, jobs=jobs, progress=relay, through_cache=through_cache)
     try:
         renderer.submit([(s.key, s.segment.id, s.speaker, s.sentences, s.spoken) for p in todo for s in p.segments])
         renderer.announce(lambda total, hits, spoken: job.notify(ProgressEvent(

@@ -19,14 +19,16 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
-from .cache import SegmentCache
+from .cache import Cache
 from .errors import SynthesisError
 from .models import Script, SpokenSegment
 from .speakable import said_as, split_sentences
 from .tts import TTSEngine
 
-__all__ = ["Progress", "RenderEvent", "Renderer", "check_speech", "level", "render_segment", "synthesize_script"]
+__all__ = ["Progress", "RenderEvent", "Renderer", "check_speech", "level", "render_into_cache", "render_segment",
+           "synthesize_script"]
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +110,16 @@ def render_segment(engine: TTSEngine, segment_id: str, sentences: Sequence[str],
     return SpokenSegment(segment_id, tuple(sentences), leveled, rate)
 
 
+def render_into_cache(cache: Cache, key: str, engine: TTSEngine, segment_id: str, sentences: Sequence[str],
+                      level_dbfs: float | None, spoken: Sequence[str] | None = None) -> int:
+    """:func:`render_segment`, stored by the worker itself into the shared ``cache`` under ``key``: the
+    audio does not travel back through the executor, the builder reads it from the cache. Returns
+    the bytes of audio stored."""
+    made = render_segment(engine, segment_id, sentences, level_dbfs, spoken)
+    cache.put(key, made)
+    return sum(len(p) for p in made.pcm)
+
+
 @dataclass(frozen=True, slots=True)
 class RenderEvent:
     """One segment ready: from the cache or synthesized; counts so far over every submitted segment."""
@@ -127,14 +139,18 @@ class Renderer:
     :param cache: the segment cache, or None to synthesize everything.
     :param executor: where synthesis runs; default: a thread pool with ``jobs`` workers (one when
         every engine is multithreaded), shut down by :meth:`close`.
+    :param through_cache: the executor's workers write each segment into ``cache`` themselves (a cache
+        they share: object storage), and the renderer reads it back, instead of the audio coming back
+        with the task's result.
     """
 
-    def __init__(self, engines: Mapping[str, TTSEngine], *, level_dbfs: float, cache: SegmentCache | None = None,
+    def __init__(self, engines: Mapping[str, TTSEngine], *, level_dbfs: float, cache: Cache | None = None,
                  executor: Executor | None = None, jobs: int = 1,
-                 progress: Callable[[RenderEvent], None] | None = None) -> None:
+                 progress: Callable[[RenderEvent], None] | None = None, through_cache: bool = False) -> None:
         self.engines = engines
         self.level_dbfs = level_dbfs
         self.cache = cache
+        self.through_cache = through_cache and cache is not None
         self.progress = progress
         self._own_executor = executor is None
         if executor is None:
@@ -146,7 +162,8 @@ class Renderer:
         # per-segment event is sent before announce() has said what is planned.
         self._lock = threading.Lock()
         self._announced = False
-        self._futures: dict[str, Future[SpokenSegment]] = {}
+        self._futures: dict[str, Future[Any]] = {}
+        self._callbacks: dict[str, threading.Event] = {}  # set when a future's done-callback has finished
         self._wanted: dict[str, int] = {}  # results still to be collected per key
         self._ready: dict[str, SpokenSegment] = {}
         self.total = self.cached = self.synthesized = 0
@@ -168,13 +185,18 @@ class Renderer:
             planned(self.total, self.cached, self.synthesized)
             self._announced = True
 
-    def _on_done(self, key: str, segment_id: str) -> Callable[[Future[SpokenSegment]], None]:
-        def done(future: Future[SpokenSegment]) -> None:
-            if not future.cancelled() and future.exception() is None:
-                # Stored as soon as it is spoken, so a build that fails or is killed later keeps it.
-                if self.cache is not None:
-                    self.cache.put(key, future.result())
-                self._event(segment_id, cached=False)
+    def _on_done(self, key: str, segment_id: str) -> Callable[[Future[Any]], None]:
+        finished = self._callbacks[key] = threading.Event()
+
+        def done(future: Future[Any]) -> None:
+            try:
+                if not future.cancelled() and future.exception() is None:
+                    # Stored as soon as it is spoken, so a build that fails or is killed later keeps it.
+                    if self.cache is not None and not self.through_cache:
+                        self.cache.put(key, future.result())
+                    self._event(segment_id, cached=False)
+            finally:
+                finished.set()
 
         return done
 
@@ -192,8 +214,13 @@ class Renderer:
                 self._event(segment_id, cached=True)
                 continue
             engine = self.engines.get(role) or self.engines["host"]
-            future = self.executor.submit(render_segment, engine, segment_id, tuple(sentences), self.level_dbfs,
-                                          tuple(spoken) or None)
+            future: Future[Any]
+            if self.through_cache and self.cache is not None:
+                future = self.executor.submit(render_into_cache, self.cache, key, engine, segment_id, tuple(sentences),
+                                              self.level_dbfs, tuple(spoken) or None)
+            else:
+                future = self.executor.submit(render_segment, engine, segment_id, tuple(sentences), self.level_dbfs,
+                                              tuple(spoken) or None)
             future.add_done_callback(self._on_done(key, segment_id))
             self._futures[key] = future
 
@@ -206,7 +233,14 @@ class Renderer:
         """
         spoken = self._ready.get(key)
         if spoken is None:
-            spoken = self._futures[key].result()
+            made = self._futures[key].result()
+            if self.through_cache:
+                assert self.cache is not None
+                made = self.cache.get(key, segment_id)
+                if made is None:
+                    raise SynthesisError(f"segment {segment_id}: a worker spoke it into the cache at "
+                                         f"{self.cache.location}, but it cannot be read back from there")
+            spoken = made
             self._ready[key] = spoken
         self._wanted[key] -= 1
         if self._wanted[key] <= 0:  # nobody will ask again: let the audio go
@@ -228,11 +262,16 @@ class Renderer:
                 release()
 
     def close(self) -> None:
-        """Cancel what has not started and stop the executor this renderer created."""
+        """Cancel what has not started, stop the executor this renderer created, and wait until every
+        segment already spoken is in the cache and counted (done-callbacks run on the executor's threads)."""
         for future in self._futures.values():
             future.cancel()
         if self._own_executor:
             self.executor.shutdown(wait=True, cancel_futures=True)
+        for key, finished in self._callbacks.items():
+            pending = self._futures.get(key)
+            if pending is None or pending.done():
+                finished.wait(timeout=60)
 
 
 def synthesize_script(

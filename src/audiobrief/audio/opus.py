@@ -73,7 +73,10 @@ class OpusEncoder:
             [opus_ffmpeg(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-f", "f32le", "-ar", str(rate_hz),
              "-ac", "1", "-i", "pipe:0", "-i", str(meta), "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1",
              "-c:a", "libopus", "-b:a", f"{bitrate_kbps}k", "-application", "audio",
-             "-compression_level", str(_COMPLEXITY), "-f", "ogg", str(path)],
+             "-compression_level", str(_COMPLEXITY),
+             # the same samples make the same bytes: a fixed Ogg stream serial (ffmpeg draws a random one) and no
+             # encoder version in the tags, so an episode built on two machines has one name
+             "-serial_offset", "1", "-fflags", "+bitexact", "-flags:a", "+bitexact", "-f", "ogg", str(path)],
             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._stderr)
 
     def write(self, samples: Any) -> None:

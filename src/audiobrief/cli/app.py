@@ -179,16 +179,17 @@ def fewer_malloc_arenas() -> None:
         ctypes.CDLL(None).mallopt(-8, 1)  # M_ARENA_MAX
 
 
-def segment_cache(settings: Any, cache_dir: Path | None, no_cache: bool, *, create: bool = True) -> Any:
-    """The segment cache a command uses (``--cache``, else ``[cache] dir``, else the user's), or None with ``--no-cache``."""
-    from ..cache import SegmentCache, default_cache_dir
+def segment_cache(settings: Any, cache_dir: str | Path | None, no_cache: bool, *, create: bool = True) -> Any:
+    """The segment cache a command uses (``--cache``, else ``[cache] dir``, else the user's), or None with
+    ``--no-cache``: a folder, or an fsspec URL (``s3://bucket/prefix``) with ``[cache] storage_options``."""
+    from ..cache import default_cache_dir, open_cache
 
     if no_cache:
         return None
     chosen = cache_dir or settings.cache_dir
-    cache = SegmentCache(chosen or default_cache_dir())
+    cache = open_cache(chosen or default_cache_dir(), dict(settings.cache_options))
     if chosen is not None:
-        cache.require_folder(create=create)
+        cache.require(create=create)
     return cache
 
 

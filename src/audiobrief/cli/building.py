@@ -142,9 +142,13 @@ class _BuildDisplay:
               help="The digest's title (with --digest).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), metavar="N",
               help="Cores to synthesize on (default: all available).")
-@click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
-              help="Segment cache folder (default: [cache] dir, else the user's cache folder).")
+@click.option("--cache", "cache_dir", metavar="DIR|URL",
+              help="Segment cache: a folder, or an fsspec URL several machines share, such as s3://bucket/prefix "
+                   "(default: [cache] dir, else the user's cache folder).")
 @click.option("--no-cache", is_flag=True, help="Synthesize every segment; read and write no cache.")
+@click.option("--scheduler", "scheduler", metavar="ADDRESS",
+              help="Speak the segments on the workers of this dask scheduler, e.g. tcp://10.0.0.5:8786 (default: "
+                   "[cluster] scheduler, else $DASK_SCHEDULER_ADDRESS, else this machine). Needs audiobrief[cluster].")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout (for scripts); no progress.")
 @config_option
 @templates_option
@@ -153,8 +157,8 @@ class _BuildDisplay:
 @errors_to_exit_codes
 def build(briefs: tuple[Path, ...], out_dir: Path, engine: str | None, base_url: str | None, move_to: str | None,
           no_wait: bool, max_minutes: float | None, keep: int | None, digest: bool, title: str, jobs: int | None,
-          cache_dir: Path | None, no_cache: bool, as_json: bool, config: Path | None, templates: Path | None,
-          language: str | None, date: dt.datetime | None) -> None:
+          cache_dir: str | None, no_cache: bool, scheduler: str | None, as_json: bool, config: Path | None,
+          templates: Path | None, language: str | None, date: dt.datetime | None) -> None:
     """Build an episode from each BRIEF and update the feed in --out.
 
     A BRIEF is a .txt/.md page rendering, a .json or .yaml brief, or a folder of them.
@@ -170,9 +174,12 @@ def build(briefs: tuple[Path, ...], out_dir: Path, engine: str | None, base_url:
       audiobrief build briefs/ --out output --jobs 2
       audiobrief build --digest briefs/*.txt --title "Morning briefing" --out output
       audiobrief build briefs/noticias.json --language es --out output-es
+      audiobrief build briefs/ --scheduler tcp://10.0.0.5:8786 --cache s3://podcasts/segments
     """
+    import contextlib
     from dataclasses import replace
 
+    from ..cluster import cluster_executor, scheduler_address
     from ..pipeline import build as run_build
     from ..timefmt import hms
 
@@ -180,10 +187,13 @@ def build(briefs: tuple[Path, ...], out_dir: Path, engine: str | None, base_url:
     settings = settings_from(config, base_url)
     if max_minutes is not None:
         settings = replace(settings, limits=replace(settings.limits, max_minutes=max_minutes))
-    with _BuildDisplay(quiet() or as_json) as display:
+    cache = segment_cache(settings, cache_dir, no_cache)
+    address = scheduler_address(scheduler, settings.scheduler)
+    with (cluster_executor(address) if address else contextlib.nullcontext()) as executor, \
+            _BuildDisplay(quiet() or as_json) as display:
         result = run_build(briefs, out_dir, settings, engine_name=engine, templates_dir=templates or settings.templates_dir,
-                           published=date, keep=keep, progress=display, cache=segment_cache(settings, cache_dir, no_cache),
-                           jobs=jobs, digest_title=title if digest else None, move_to=move_to, wait=not no_wait,
+                           published=date, keep=keep, progress=display, cache=cache, jobs=jobs, executor=executor,
+                           digest_title=title if digest else None, move_to=move_to, wait=not no_wait,
                            language=language)
     display.report_timings()
     if as_json:
@@ -224,12 +234,16 @@ def build(briefs: tuple[Path, ...], out_dir: Path, engine: str | None, base_url:
 @click.option("-j", "--jobs", type=click.IntRange(min=1), metavar="N", help="Cores to synthesize on.")
 @click.option("--debounce", "debounce_ms", default=1600, show_default=True, type=click.IntRange(min=50), metavar="MS",
               help="Wait this long after the last change before building.")
+@click.option("--scheduler", "scheduler", metavar="ADDRESS",
+              help="Speak on this dask scheduler's workers (as for build; default: [cluster] scheduler, else "
+                   "$DASK_SCHEDULER_ADDRESS, else this machine).")
 @config_option
 @templates_option
 @language_option
 @errors_to_exit_codes
 def watch(folder: Path, out_dir: Path, engine: str | None, base_url: str | None, keep: int | None, jobs: int | None,
-          debounce_ms: int, config: Path | None, templates: Path | None, language: str | None) -> None:
+          debounce_ms: int, scheduler: str | None, config: Path | None, templates: Path | None,
+          language: str | None) -> None:
     """Build FOLDER's briefs, then rebuild whenever a brief is added or changed; Ctrl-C stops.
 
     Each brief is built on its own, so one that fails is reported in one line and the others
@@ -241,6 +255,21 @@ def watch(folder: Path, out_dir: Path, engine: str | None, base_url: str | None,
       audiobrief watch briefs/ --out output
       audiobrief watch briefs/ --out /srv/show --base-url https://pod.example.org/show/
     """
+    import contextlib
+
+    from ..cluster import cluster_executor, scheduler_address
+
+    fewer_malloc_arenas()
+    settings = settings_from(config, base_url)
+    address = scheduler_address(scheduler, settings.scheduler)
+    with cluster_executor(address) if address else contextlib.nullcontext() as executor:
+        _watch(folder, out_dir, settings, engine=engine, keep=keep, jobs=jobs, debounce_ms=debounce_ms,
+               templates=templates, language=language, executor=executor)
+
+
+def _watch(folder: Path, out_dir: Path, settings: Any, *, engine: str | None, keep: int | None, jobs: int | None,
+           debounce_ms: int, templates: Path | None, language: str | None, executor: Any) -> None:
+    """The watch loop of ``watch`` (its docstring), on ``executor`` (None: this machine)."""
     import time
 
     import watchfiles
@@ -249,8 +278,6 @@ def watch(folder: Path, out_dir: Path, engine: str | None, base_url: str | None,
     from ..inputs import brief_paths
     from ..pipeline import build as run_build
 
-    fewer_malloc_arenas()
-    settings = settings_from(config, base_url)
 
     def say(line: str) -> None:
         if not quiet():
@@ -265,7 +292,7 @@ def watch(folder: Path, out_dir: Path, engine: str | None, base_url: str | None,
             try:
                 result = run_build([path], out_dir, settings, engine_name=engine, keep=keep, language=language,
                                    templates_dir=templates or settings.templates_dir,
-                                   cache=segment_cache(settings, None, False), jobs=jobs)
+                                   cache=segment_cache(settings, None, False), jobs=jobs, executor=executor)
             except AudiobriefError as exc:
                 click.echo(f"{time.strftime('%H:%M:%S')} Error: {exc}", err=True)  # the watch goes on
                 continue

@@ -31,8 +31,9 @@ def cache() -> None:
     """
 
 
-cache_dir_option = click.option("--cache", "cache_dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
-                                help="The cache folder (default: [cache] dir, else the user's cache folder).")
+cache_dir_option = click.option("--cache", "cache_dir", metavar="DIR|URL",
+                                help="The cache: a folder, or an fsspec URL such as s3://bucket/prefix (default: "
+                                     "[cache] dir, else the user's cache folder).")
 
 
 @cache.command("info")
@@ -72,7 +73,7 @@ def cache_prune(older_than: str | None, cache_dir: Path | None, config: Path | N
     age = parse_age(older_than) if older_than is not None else None
     store = segment_cache(settings_from(config), cache_dir, False, create=False)
     removed, freed = store.prune(age)
-    status(f"Removed {removed} segment(s), {freed / 1e6:.1f} MB, from {store.root}")
+    status(f"Removed {removed} segment(s), {freed / 1e6:.1f} MB, from {store.location}")
 
 
 
@@ -162,11 +163,15 @@ def check(target: str, no_loudness: bool, config: Path | None) -> None:
 
 @cli.command()
 @click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("dest", metavar="DEST")
 @click.option("--no-wait", is_flag=True, help="Fail at once if a build or publish holds either folder.")
+@click.option("--storage-option", "storage_options", multiple=True, metavar="KEY=VALUE",
+              help="An fsspec storage option for an object-storage DEST (endpoint_url=..., key=..., secret=...); "
+                   "by default the AWS environment (AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, ...) says.")
 @errors_to_exit_codes
-def publish(source: Path, dest: Path, no_wait: bool) -> None:
-    """Copy the built show in SOURCE to DEST (a static host's folder), the feed last.
+def publish(source: Path, dest: str, no_wait: bool, storage_options: tuple[str, ...]) -> None:
+    """Copy the built show in SOURCE to DEST, the feed last: a static host's folder, or object storage
+    (s3://bucket/prefix: only what changed is uploaded, with content types and cache headers).
 
     Rebuild with --base-url set to DEST's public URL first. Or use rsync: sync everything but
     feed.xml, then feed.xml.
@@ -174,10 +179,26 @@ def publish(source: Path, dest: Path, no_wait: bool) -> None:
     \b
     Examples:
       audiobrief publish output /var/www/show
+      AWS_ENDPOINT_URL=https://s3.example.net audiobrief publish output s3://podcasts/show
     """
+    from ..cache import is_url
+
+    if is_url(dest):
+        from ..errors import ConfigError
+        from ..publishing.objects import publish_to_objects
+
+        options = {}
+        for item in storage_options:
+            key, sep, value = item.partition("=")
+            if not sep or not key:
+                raise ConfigError(f"--storage-option {item!r}: write KEY=VALUE, e.g. endpoint_url=https://s3.example.net")
+            options[key] = value
+        done = publish_to_objects(source, dest, options)
+        status(f"Published to {dest}: {done.uploaded} uploaded, {done.unchanged} unchanged, {done.deleted} deleted")
+        return
     from ..publishing.publish import publish_folder
 
-    count = publish_folder(source, dest, wait=not no_wait)
+    count = publish_folder(source, Path(dest), wait=not no_wait)
     status(f"Published {count} files to {dest}")
 
 

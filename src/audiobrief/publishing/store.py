@@ -105,11 +105,24 @@ def load_episodes(folder: Path) -> list[Episode]:
     if not path.exists():
         return []
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        data = path.read_bytes()
+    except OSError as exc:
+        raise FeedError(f"{path}: the episode store is unreadable ({exc}); restore it from a backup or move it "
+                        "away to start a new feed (its episodes would then drop out of the feed)") from exc
+    return episodes_from_json(data, where=str(path))
+
+
+def episodes_from_json(data: bytes, *, where: str = STORE_NAME) -> list[Episode]:
+    """The episodes of an episode store's bytes (``episodes.json``, from a folder or object storage), newest first.
+
+    :raises FeedError: they are not an episode store.
+    """
+    try:
+        doc = json.loads(data.decode("utf-8"))
         episodes = [_from_json(e) for e in doc["episodes"]]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError) as exc:
         raise FeedError(
-            f"{path}: the episode store is unreadable ({exc}); restore it from a backup or move it "
+            f"{where}: the episode store is unreadable ({exc}); restore it from a backup or move it "
             "away to start a new feed (its episodes would then drop out of the feed)"
         ) from exc
     return newest_first(episodes)

@@ -20,8 +20,9 @@ class FakeEngine:
     multithreaded: ClassVar[bool] = False  # pure Python, one core
 
     def __init__(self, voice: str = "tone", ms_per_word: int = 400, sample_rate_hz: int = 22_050,
-                 fail_on: str | None = None, silent: bool = False, amplitude: int = 8000) -> None:
+                 fail_on: str | None = None, silent: bool = False, amplitude: int = 8000, latency_ms: int = 0) -> None:
         self.voice = voice
+        self.latency_ms = int(latency_ms)  # time each call takes, as a real voice's would (the tone is the same)
         self.ms_per_word = int(ms_per_word)
         self.sample_rate_hz = int(sample_rate_hz)
         self.fail_on = fail_on
@@ -60,6 +61,10 @@ class FakeEngine:
     def synthesize(self, text: str) -> Iterator[AudioChunk]:
         """Yield one tone chunk for ``text``."""
         self.calls.append(text)
+        if self.latency_ms:
+            import time
+
+            time.sleep(self.latency_ms / 1000)
         if self.fail_on is not None and self.fail_on in text:
             raise SynthesisError(f"fake engine told to fail on {self.fail_on!r}")
         words = max(1, len(text.split()))
