@@ -89,7 +89,7 @@ def test_the_cache_on_s3_stores_whole_entries_and_a_corrupt_one_is_a_miss(s3: S3
     key = "ab" * 16
     assert cache.get(key, "x") is None and not cache.has(key)
     cache.put(key, spoken)
-    assert cache.has(key) and cache.get(key, "fact-01") == spoken
+    assert cache.has(key) and cache.get(key, "fact-01") == spoken and list(cache.keys()) == [key]
     info = cache.info()
     assert info.entries == 1 and info.size_bytes > 300 and info.path == f"s3://{bucket}/segments"
     # a truncated object (a copy cut short) is a miss, and is deleted
@@ -226,7 +226,8 @@ def test_workers_write_into_the_shared_cache_when_asked_and_the_result_is_the_sa
 
 
 def test_a_worker_loads_each_voice_once_not_once_per_task(local_cluster, tmp_path: Path) -> None:
-    from audiobrief.cluster import VoicePlugin, worker_voices
+    from audiobrief.cluster import worker_voices
+    from audiobrief.workers import VoicePlugin
 
     local_cluster.register_plugin(VoicePlugin(), name="audiobrief-voices")  # type: ignore[attr-defined]
     result = build(BATCH[:2], tmp_path / "out", Settings(), engine_name="hibari", published=WHEN,

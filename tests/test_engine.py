@@ -454,3 +454,15 @@ def test_a_feed_that_cannot_be_made_fails_before_any_speech(tmp_path: Path, monk
     with pytest.raises(FeedError):
         _build([EXAMPLES / "seed-brief.txt"], tmp_path / "show", None, engine)
     assert engine.calls == []
+
+
+def test_the_local_cache_and_the_object_store_cache_answer_the_same_protocol(tmp_path: Path) -> None:
+    from audiobrief.cache import Cache, ObjectStoreCache, open_cache
+
+    local = open_cache(tmp_path / "c")
+    assert isinstance(local, SegmentCache) and isinstance(local, Cache)
+    spoken = SpokenSegment("s", ("One.",), (b"\x01\x00" * 10,), 8000)
+    local.put("cd" * 8, spoken)
+    assert list(local.keys()) == ["cd" * 8] and local.has("cd" * 8) and local.location == str(tmp_path / "c")
+    assert open_cache(f"file://{tmp_path / 'c'}").get("cd" * 8, "s") == spoken  # file:// is a folder
+    assert all(hasattr(ObjectStoreCache, name) for name in ("get", "put", "has", "keys", "info", "prune", "require"))

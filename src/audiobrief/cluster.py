@@ -73,6 +73,8 @@ def cluster_executor(address: str, *, timeout_s: float = CONNECT_TIMEOUT_S) -> I
         except (TimeoutError, OSError) as exc:
             raise ClusterError(f"the dask scheduler at {address} has no workers; start some with "
                                f"`dask worker {address}`") from exc
+        from .workers import VoicePlugin
+
         with contextlib.suppress(Exception):  # an older dask without register_plugin: the per-process caches remain
             client.register_plugin(VoicePlugin(), name="audiobrief-voices")
         log.info("speaking on the dask cluster at %s (%d workers)", address,
@@ -87,24 +89,3 @@ def worker_voices() -> int:
     from .tts import hibari, piper
 
     return hibari.loaded_voices() + piper.loaded_voices()
-
-
-_WorkerPlugin: Any
-try:  # a WorkerPlugin when dask.distributed is installed; the module works without it
-    from distributed.diagnostics.plugin import WorkerPlugin as _WorkerPlugin
-except ImportError:  # pragma: no cover - exercised only without the extra
-    _WorkerPlugin = object
-
-
-class VoicePlugin(_WorkerPlugin):  # type: ignore[misc]
-    """Set up every worker process for speech: one malloc arena (as a local build does), and the voice
-    models kept per process by the engines themselves, never reloaded per task."""
-
-    name = "audiobrief-voices"
-
-    def setup(self, worker: Any) -> None:
-        """Called once per worker process."""
-        from .cli.app import fewer_malloc_arenas
-
-        fewer_malloc_arenas()
-        worker.audiobrief_voices = worker_voices  # asked by tests and operators: client.run(...)

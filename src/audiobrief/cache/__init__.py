@@ -11,7 +11,7 @@ Either way a corrupt or half-written entry is a miss, never a crash.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -45,6 +45,10 @@ class Cache(Protocol):
 
     def has(self, key: str) -> bool:
         """Whether an entry for ``key`` exists."""
+        ...
+
+    def keys(self) -> Iterator[str]:
+        """The key of every entry, in no particular order."""
         ...
 
     def info(self) -> CacheInfo:

@@ -112,6 +112,11 @@ class SegmentCache:
             log.warning("cannot write the segment cache at %s (%s); continuing without it "
                         "(choose a writable folder with --cache DIR or [cache] dir)", self.root, exc)
 
+    def keys(self) -> Iterator[str]:
+        """The key of every entry."""
+        for path in self._entries():
+            yield path.name.removesuffix(SUFFIX)
+
     def _entries(self) -> Iterator[Path]:
         if self.root.is_dir():
             yield from self.root.glob(f"??/*{SUFFIX}")

@@ -122,6 +122,11 @@ class ObjectStoreCache:
         except Exception:
             return False
 
+    def keys(self) -> Iterator[str]:
+        """The key of every entry (one listing of the prefix)."""
+        for path, _ in self._entries():
+            yield path.rsplit("/", 1)[-1].removesuffix(SUFFIX)
+
     def _entries(self) -> Iterator[tuple[str, Mapping[str, Any]]]:
         try:
             found = self.fs.find(self.root, detail=True)
