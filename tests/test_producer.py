@@ -73,13 +73,68 @@ def test_watch_builds_dropped_briefs_survives_a_bad_one_and_stops_cleanly(tmp_pa
     finally:
         time.sleep(0.5)
         proc.send_signal(signal.SIGINT)
-        stdout, stderr = proc.communicate(timeout=20)
+        stdout, stderr = _communicate(proc)
     assert proc.returncode == 0, stderr
     assert "Traceback" not in stdout + stderr
     assert "bad.json" in stderr and "not valid JSON" in stderr  # reported, and the watch went on
     assert "pure-chrome.txt" in stderr and "only page chrome" in stderr
     assert _episodes(out / "feed.xml") == 2 and "Tidewater" not in (out / "feed.xml").read_text()
     assert stdout.rstrip().endswith("stopped")
+
+
+def _communicate(proc: subprocess.Popen[str], timeout_s: float = 20) -> tuple[str, str]:
+    """The process's output once it exits; killed (and the test failed) when it does not exit in time."""
+    try:
+        return proc.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        stdout, stderr = proc.communicate()
+        pytest.fail(f"still running {timeout_s} s after the signal:\n{stdout}\n{stderr}")
+
+
+def test_watch_stopped_mid_build_finishes_that_brief_and_a_second_signal_stops_at_once(tmp_path: Path) -> None:
+    briefs, out, cache = tmp_path / "briefs", tmp_path / "out", tmp_path / "cache"
+    briefs.mkdir()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "AUDIOBRIEF_CACHE_DIR": str(cache), "AUDIOBRIEF_FAKE_LATENCY_MS": "400"}
+    proc = subprocess.Popen([sys.executable, "-m", "audiobrief", "watch", str(briefs), "--out", str(out), "--engine",
+                             "fake", "--debounce", "100", "--jobs", "1"], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert proc.stdout is not None
+        assert "watching" in proc.stdout.readline()
+        shutil.copy(DATA / "briefs" / "facts-only.txt", briefs)
+        deadline = time.monotonic() + 30
+        while not any(p.is_file() for p in cache.rglob("*")):  # a segment spoken: the build is under way
+            assert time.monotonic() < deadline, "the dropped brief was not built"
+            time.sleep(0.05)
+    finally:
+        proc.send_signal(signal.SIGTERM)  # what a service manager sends
+        stdout, stderr = _communicate(proc)
+    assert proc.returncode == 0, stderr
+    assert "stopping after this brief" in stderr and "Traceback" not in stdout + stderr
+    assert "facts-only.txt: built" in stdout and stdout.rstrip().endswith("stopped")
+    assert _episodes(out / "feed.xml") == 1  # the brief being built was published whole
+
+    shutil.rmtree(cache)
+    (briefs / "facts-only.txt").unlink()
+    shutil.copy(DATA / "briefs" / "one-narrative.txt", briefs)
+    proc = subprocess.Popen([sys.executable, "-m", "audiobrief", "watch", str(briefs), "--out", str(out), "--engine",
+                             "fake", "--jobs", "1"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env)
+    try:
+        deadline = time.monotonic() + 30
+        while not any(p.is_file() for p in cache.rglob("*")):
+            assert time.monotonic() < deadline, "the brief was not built"
+            time.sleep(0.05)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.2)
+        proc.send_signal(signal.SIGINT)  # the impatient producer
+        stdout, stderr = _communicate(proc)
+    assert proc.returncode == 0, stderr
+    assert "one-narrative.txt: built" not in stdout and stdout.rstrip().endswith("stopped")
+    assert "Traceback" not in stdout + stderr
+    assert _episodes(out / "feed.xml") == 1  # the feed as it was: nothing half-published
 
 
 def test_build_json_prints_the_result_for_scripts_and_quiet_prints_nothing(tmp_path: Path) -> None:

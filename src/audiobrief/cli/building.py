@@ -246,6 +246,9 @@ def watch(folder: Path, out_dir: Path, engine: str | None, base_url: str | None,
           language: str | None) -> None:
     """Build FOLDER's briefs, then rebuild whenever a brief is added or changed; Ctrl-C stops.
 
+    Ctrl-C or SIGTERM stops at once while waiting and after the brief being built otherwise; a
+    second Ctrl-C stops at once.
+
     Each brief is built on its own, so one that fails is reported in one line and the others
     still publish; unchanged briefs cost nothing (see build). A removed brief's episode stays in
     the feed (withdraw it with `audiobrief remove`).
@@ -270,6 +273,8 @@ def watch(folder: Path, out_dir: Path, engine: str | None, base_url: str | None,
 def _watch(folder: Path, out_dir: Path, settings: Any, *, engine: str | None, keep: int | None, jobs: int | None,
            debounce_ms: int, templates: Path | None, language: str | None, executor: Any) -> None:
     """The watch loop of ``watch`` (its docstring), on ``executor`` (None: this machine)."""
+    import signal
+    import threading
     import time
 
     import watchfiles
@@ -278,6 +283,23 @@ def _watch(folder: Path, out_dir: Path, settings: Any, *, engine: str | None, ke
     from ..inputs import brief_paths
     from ..pipeline import build as run_build
 
+    # Ctrl-C (SIGINT) or a service manager's SIGTERM: stop at once when waiting, after the brief being
+    # built otherwise, and at once on a second one. A build cut anywhere is safe (publication is atomic),
+    # but an exception raised between two bytecodes of a thread pool's or a lock's bookkeeping can leave
+    # it waiting forever: seen once, a watch that never exited after Ctrl-C under a loaded machine.
+    stop = threading.Event()
+    building = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        if stop.is_set() or not building.is_set():
+            stop.set()
+            if building.is_set():
+                raise KeyboardInterrupt
+            return
+        stop.set()
+        click.echo(f"{time.strftime('%H:%M:%S')} stopping after this brief (press Ctrl-C again to stop now)", err=True)
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
 
     def say(line: str) -> None:
         if not quiet():
@@ -288,7 +310,10 @@ def _watch(folder: Path, out_dir: Path, settings: Any, *, engine: str | None, ke
 
     def build_each(paths: list[Path]) -> None:
         for path in paths:
+            if stop.is_set():
+                return
             started = time.monotonic()
+            building.set()
             try:
                 result = run_build([path], out_dir, settings, engine_name=engine, keep=keep, language=language,
                                    templates_dir=templates or settings.templates_dir,
@@ -296,6 +321,8 @@ def _watch(folder: Path, out_dir: Path, settings: Any, *, engine: str | None, ke
             except AudiobriefError as exc:
                 click.echo(f"{time.strftime('%H:%M:%S')} Error: {exc}", err=True)  # the watch goes on
                 continue
+            finally:
+                building.clear()
             state = "unchanged" if result.unchanged else "built"
             say(f"{path.name}: {state} in {time.monotonic() - started:.1f} s; the feed has "
                 f"{result.feed_episode_count} episode(s)")
@@ -308,7 +335,9 @@ def _watch(folder: Path, out_dir: Path, settings: Any, *, engine: str | None, ke
         build_each(brief_paths([folder]) if seen else [])
         watching = False
         for changes in watchfiles.watch(folder, debounce=debounce_ms, step=50, recursive=False, raise_interrupt=True,
-                                        yield_on_timeout=True, rust_timeout=500):
+                                        yield_on_timeout=True, rust_timeout=500, stop_event=stop):
+            if stop.is_set():
+                break
             if not watching:
                 # The watcher runs from here on: catch what changed while the first build ran.
                 watching = True
@@ -321,4 +350,8 @@ def _watch(folder: Path, out_dir: Path, settings: Any, *, engine: str | None, ke
                 say(f"removed {', '.join(removed)}: its episode stays in the feed (audiobrief remove withdraws it)")
             build_each([p for p in changed if p.is_file() and is_brief(p)])
     except KeyboardInterrupt:
-        say("stopped")
+        pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    say("stopped")

@@ -80,6 +80,20 @@ ENGINES: dict[str, str] = {  # the default first: `audiobrief engines` lists the
 }
 
 
+def onnx_runtime() -> str:
+    """The onnxruntime version, for the fingerprints of the engines that run on it.
+
+    Its kernels are part of what a neural voice says: another release can round differently, and the
+    segment cache must not mix the two (found when a fresh install's demo printed another MP3 digest).
+    """
+    from importlib import metadata
+
+    try:
+        return f"ort={metadata.version('onnxruntime')}"
+    except metadata.PackageNotFoundError:  # a build that ships onnxruntime under another name
+        return "ort=unknown"
+
+
 def engine_class(name: str) -> Any:
     """The class registered as engine ``name`` (imported now).
 

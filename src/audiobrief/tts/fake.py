@@ -20,9 +20,16 @@ class FakeEngine:
     multithreaded: ClassVar[bool] = False  # pure Python, one core
 
     def __init__(self, voice: str = "tone", ms_per_word: int = 400, sample_rate_hz: int = 22_050,
-                 fail_on: str | None = None, silent: bool = False, amplitude: int = 8000, latency_ms: int = 0) -> None:
+                 fail_on: str | None = None, silent: bool = False, amplitude: int = 8000,
+                 latency_ms: int | None = None) -> None:
         self.voice = voice
-        self.latency_ms = int(latency_ms)  # time each call takes, as a real voice's would (the tone is the same)
+        # Time each call takes, as a real voice's would (the tone is the same); AUDIOBRIEF_FAKE_LATENCY_MS
+        # sets it for a command-line build, so a test can stop one mid-way.
+        if latency_ms is None:
+            import os
+
+            latency_ms = int(os.environ.get("AUDIOBRIEF_FAKE_LATENCY_MS", "0") or 0)
+        self.latency_ms = int(latency_ms)
         self.ms_per_word = int(ms_per_word)
         self.sample_rate_hz = int(sample_rate_hz)
         self.fail_on = fail_on

@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 
 from ..errors import EngineUnavailable, SynthesisError
 from ..languages import primary
-from . import AudioChunk
+from . import AudioChunk, onnx_runtime
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,16 @@ def _repair_front_end() -> None:
         if "(?=[IVXLC])M{0,3}" in old.pattern:  # the faulty numeral; a fixed hibari is left alone
             setattr(normalize, name, re.compile(old.pattern.replace(normalize.ROMAN_NUMERAL, whole)))
     _repaired = True
+
+
+def _fft_backend() -> str:
+    """The FFT hibari's vocoder uses: scipy's (float32) when installed, else numpy's (float64).
+
+    The two give different last bits, so a fresh install without scipy printed another demo digest than a
+    venv that had it from another package; audiobrief now depends on hibari-tts[fast], and the fingerprint
+    names the backend so that a cache shared between the two never mixes them.
+    """
+    return "scipy" if importlib.util.find_spec("scipy") is not None else "numpy"
 
 
 def front_end(british: bool = False) -> Any:
@@ -193,13 +203,13 @@ class HibariEngine:
         return ["en"] if cls.voice_for("en") else []
 
     def fingerprint(self) -> str:
-        """hibari version, the voice model's content and the speed."""
+        """hibari version, the voice model's content, the speed, and what runs it (onnxruntime, the FFT)."""
         return self._fingerprint
 
     @functools.cached_property
     def _fingerprint(self) -> str:  # asked once per sentence (it seeds the noise): worked out once
         return (f"hibari/{metadata.version('hibari-tts')}/{self.voice}/{self._voice_digest}/speed={self.speed}"
-                f"/front-end={FRONT_END_REVISION}")
+                f"/front-end={FRONT_END_REVISION}/{onnx_runtime()}/fft={_fft_backend()}")
 
     @functools.cached_property
     def _voice_digest(self) -> str:

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 from ..errors import EngineUnavailable, SynthesisError
 from ..languages import primary
-from . import AudioChunk
+from . import AudioChunk, onnx_runtime
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +121,7 @@ class PiperEngine:
         return ["en"] if cls.voice_for("en") else []
 
     def fingerprint(self) -> str:
-        """Engine version, the content of the model and its config, and the voice settings (never the thread count).
+        """Engine and onnxruntime versions, the content of the model and its config, and the voice settings (never the thread count).
 
         The model is digested once per file version (see :mod:`audiobrief.digests`), so a rebuild does not read it again.
         """
@@ -130,7 +130,7 @@ class PiperEngine:
         version = metadata.version("piper-tts")
         model = file_sha256(self.model)[:16]
         config = file_sha256(f"{self.model}.json")[:16]
-        return (f"piper/{version}/{self.model.name}/{model}/{config}/ls={self.length_scale}"
+        return (f"piper/{version}/{onnx_runtime()}/{self.model.name}/{model}/{config}/ls={self.length_scale}"
                 f"/ns={self.noise_scale}/nw={self.noise_w_scale}"
                 + (f"/ss={self.sentence_silence_s}" if self.sentence_silence_s else ""))
 
