@@ -273,6 +273,7 @@ def watch(folder: Path, out_dir: Path, engine: str | None, base_url: str | None,
 def _watch(folder: Path, out_dir: Path, settings: Any, *, engine: str | None, keep: int | None, jobs: int | None,
            debounce_ms: int, templates: Path | None, language: str | None, executor: Any) -> None:
     """The watch loop of ``watch`` (its docstring), on ``executor`` (None: this machine)."""
+    import os
     import signal
     import threading
     import time
@@ -297,7 +298,9 @@ def _watch(folder: Path, out_dir: Path, settings: Any, *, engine: str | None, ke
                 raise KeyboardInterrupt
             return
         stop.set()
-        click.echo(f"{time.strftime('%H:%M:%S')} stopping after this brief (press Ctrl-C again to stop now)", err=True)
+        if not quiet():  # os.write: a handler may interrupt a buffered write to stderr (a reentrant call fails)
+            os.write(2, f"{time.strftime('%H:%M:%S')} stopping after this brief (press Ctrl-C again to stop now)\n"
+                     .encode())
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
 
