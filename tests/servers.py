@@ -77,7 +77,9 @@ def seaweedfs(folder: Path, timeout_s: float = 60) -> Iterator[S3Server]:
         [weed, "server", f"-dir={folder}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", f"-master.port={master}",
          f"-master.port.grpc={grpc[0]}", f"-volume.port={volume}", f"-volume.port.grpc={grpc[1]}",
          f"-filer.port={filer}", f"-filer.port.grpc={grpc[2]}", "-s3", f"-s3.port={s3}", f"-s3.port.grpc={grpc[3]}",
-         "-volume.max=64", "-master.volumeSizeLimitMB=64"],
+         # SeaweedFS 4.x also opens Iceberg and Lance catalog listeners on fixed ports (8181, 9101): two servers at
+         # once (one per xdist worker) collided there, so they are off
+         "-s3.port.iceberg=0", "-s3.port.lance=0", "-volume.max=64", "-master.volumeSizeLimitMB=64"],
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     endpoint = f"http://127.0.0.1:{s3}"
     try:

@@ -168,3 +168,33 @@ def _edit(path: Path, old: str, new: str) -> None:
 def _truncate_opus(path: Path) -> None:
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
+
+
+def _opus_threads() -> list[str]:
+    import threading
+
+    return [t.name for t in threading.enumerate() if t.name == "audiobrief-opus-feed"]
+
+
+def test_the_opus_encoder_finishes_a_file_and_a_failed_one_is_one_error_with_no_thread_left(tmp_path: Path) -> None:
+    import numpy as np
+
+    from audiobrief.audio.opus import OpusEncoder, opus_duration_ms
+    from audiobrief.audio.tags import EpisodeTags
+    from audiobrief.errors import AudioError
+
+    tags = EpisodeTags(title="t", show="s", author="a", date="2023-09-13", description="d")
+    tone = (0.1 * np.sin(np.arange(44_100 * 3) * 2 * np.pi * 440 / 44_100)).astype(np.float32)
+    good = OpusEncoder(tmp_path / "good.opus", 44_100, 32, tags, ())
+    for start in range(0, len(tone), 1 << 15):
+        good.write(tone[start:start + (1 << 15)])
+    good.close()
+    assert abs(opus_duration_ms(tmp_path / "good.opus") - 3000) < 60
+
+    bad = OpusEncoder(tmp_path / "no-such-folder" / "bad.opus", 44_100, 32, tags, ())  # ffmpeg cannot open it
+    with pytest.raises(AudioError, match=r"bad\.opus as Opus failed"):
+        for _ in range(200):  # far more than a pipe holds: ffmpeg is gone long before
+            bad.write(tone)
+        bad.close()
+    bad.abort()
+    assert not (tmp_path / "no-such-folder").exists() and not _opus_threads()

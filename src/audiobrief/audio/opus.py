@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import functools
 import logging
+import queue
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 from typing import IO, Any
 
@@ -32,6 +34,8 @@ log = logging.getLogger(__name__)
 OPUS_MIME = "audio/ogg; codecs=opus"
 #: libopus's complexity (0-10): 5 encodes the example episode in 0.55 s, 10 in 1.7 s.
 _COMPLEXITY = 5
+#: Chunks of mastered samples waiting for ffmpeg at most (the mastering yields 2**17 floats, 512 kB, at a time).
+_QUEUED_CHUNKS = 128
 
 
 @functools.cache
@@ -78,14 +82,33 @@ class OpusEncoder:
              # encoder version in the tags, so an episode built on two machines has one name
              "-serial_offset", "1", "-fflags", "+bitexact", "-flags:a", "+bitexact", "-f", "ogg", str(path)],
             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._stderr)
+        # Its own thread writes to ffmpeg, so the mastering thread that feeds LAME never waits on libopus's pace
+        # (a blocked pipe starved LAME: the alternate cost 8.8% of a cold build, 3.7% with the thread, medians of
+        # 8 builds each). The queue is bounded (64 MB) in case ffmpeg falls far behind.
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=_QUEUED_CHUNKS)
+        self._broken = False
+        self._feeder = threading.Thread(target=self._feed, name="audiobrief-opus-feed", daemon=True)
+        self._feeder.start()
 
     def write(self, samples: Any) -> None:
         """The next mastered samples (floats, full scale 1.0)."""
+        if self._broken:
+            raise AudioError(f"encoding {self.path.name} as Opus failed: {self._error()}")
+        self._queue.put(np.asarray(samples, dtype="<f4").tobytes())
+
+    def _feed(self) -> None:
         assert self._proc.stdin is not None
+        while (data := self._queue.get()) is not None:
+            if self._broken:
+                continue
+            try:
+                self._proc.stdin.write(data)
+            except (BrokenPipeError, ValueError, OSError):
+                self._broken = True
         try:
-            self._proc.stdin.write(np.asarray(samples, dtype="<f4").tobytes())
-        except BrokenPipeError as exc:
-            raise AudioError(f"encoding {self.path.name} as Opus failed: {self._error()}") from exc
+            self._proc.stdin.close()
+        except OSError:
+            self._broken = True
 
     def _error(self) -> str:
         self._stderr.seek(0)
@@ -98,10 +121,10 @@ class OpusEncoder:
         :raises AudioError: ffmpeg failed.
         """
         try:
-            assert self._proc.stdin is not None
-            self._proc.stdin.close()
+            self._queue.put(None)
+            self._feeder.join()
             code = self._proc.wait()
-            if code != 0:
+            if code != 0 or self._broken:
                 raise AudioError(f"encoding {self.path.name} as Opus failed: {self._error()}")
         finally:
             self._cleanup()
@@ -111,6 +134,8 @@ class OpusEncoder:
         import contextlib
 
         self._proc.kill()
+        self._queue.put(None)
+        self._feeder.join()
         if self._proc.stdin is not None:
             with contextlib.suppress(OSError):
                 self._proc.stdin.close()
