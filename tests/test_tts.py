@@ -22,7 +22,7 @@ from audiobrief.speech import check_speech, synthesize_script
 from audiobrief.tts import ENGINES, TTSEngine, engine_statuses, get_engine
 from audiobrief.tts.fake import FakeEngine
 
-from .conftest import needs_espeak
+from .conftest import ROOT, needs_espeak
 
 SENTENCE = "The council approved the budget on Monday."
 
@@ -65,6 +65,25 @@ def test_piper_default_voice_speaks_offline() -> None:
 def test_piper_rejects_a_missing_model_naming_the_fix(tmp_path) -> None:
     with pytest.raises(EngineUnavailable, match="neither a bundled voice"):
         get_engine("piper", voice=str(tmp_path / "missing.onnx"))
+
+
+@needs_espeak
+def test_espeak_offers_for_english_the_voice_a_build_speaks_it_with(tmp_path: Path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from audiobrief.cli import cli
+    from audiobrief.tts.espeak import EspeakEngine
+
+    assert EspeakEngine.voice_for("en") == "en-us" == get_engine("espeak").voice  # type: ignore[attr-defined]
+    assert EspeakEngine.voice_for("en-GB") == "en-gb" and EspeakEngine.voice_for("es") == "es"
+    listed = CliRunner().invoke(cli, ["engines", "--language", "en"]).output
+    espeak = listed.split("espeak", 1)[1]
+    assert "en: voice en-us" in espeak.split("\nok ", 1)[0], listed  # engines says what the build does
+    build = CliRunner().invoke(cli, ["build", str(ROOT / "tests" / "data" / "briefs" / "facts-only.txt"), "--out",
+                                     str(tmp_path), "--engine", "espeak", "--json"])
+    assert json.loads(build.stdout)["voices"]["en"]["host"] == "espeak:en-us", build.output
 
 
 @needs_espeak

@@ -20,7 +20,10 @@ class EspeakEngine:
     description: ClassVar[str] = "espeak-ng formant synthesis, offline"
     multithreaded: ClassVar[bool] = False  # one espeak-ng process per call
 
-    def __init__(self, voice: str = "en-us", rate_wpm: int = 165) -> None:
+    #: The voice a build speaks English with when none is configured (and what ``voice_for("en")`` answers).
+    default_voice: ClassVar[str] = "en-us"
+
+    def __init__(self, voice: str = default_voice, rate_wpm: int = 165) -> None:
         binary = shutil.which("espeak-ng")
         if binary is None:
             raise EngineUnavailable(
@@ -45,7 +48,10 @@ class EspeakEngine:
         for ask in dict.fromkeys((wanted, wanted.split("-")[0])):
             names = _listed(ask)
             if names:
-                return wanted if wanted in names else names[0]
+                if wanted in names:
+                    return wanted
+                # English is en-us, as a build without [engine.espeak] voice speaks it (espeak lists en-gb first)
+                return cls.default_voice if cls.default_voice in names and ask == wanted else names[0]
         return None
 
     @classmethod
