@@ -18,6 +18,6 @@ class VoicePlugin(WorkerPlugin):
 
     def setup(self, worker: Any) -> None:
         """Called once per worker process."""
-        from .cli.app import fewer_malloc_arenas
+        from .cli.app import tune_malloc
 
-        fewer_malloc_arenas()
+        tune_malloc()

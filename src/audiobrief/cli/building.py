@@ -19,12 +19,13 @@ from .app import (
     config_option,
     date_option,
     errors_to_exit_codes,
-    fewer_malloc_arenas,
     language_option,
     quiet,
+    return_memory,
     segment_cache,
     settings_from,
     templates_option,
+    tune_malloc,
 )
 
 
@@ -183,7 +184,7 @@ def build(briefs: tuple[Path, ...], out_dir: Path, engine: str | None, base_url:
     from ..pipeline import build as run_build
     from ..timefmt import hms
 
-    fewer_malloc_arenas()
+    tune_malloc()
     settings = settings_from(config, base_url)
     if max_minutes is not None:
         settings = replace(settings, limits=replace(settings.limits, max_minutes=max_minutes))
@@ -262,7 +263,7 @@ def watch(folder: Path, out_dir: Path, engine: str | None, base_url: str | None,
 
     from ..cluster import cluster_executor, scheduler_address
 
-    fewer_malloc_arenas()
+    tune_malloc()
     settings = settings_from(config, base_url)
     address = scheduler_address(scheduler, settings.scheduler)
     with cluster_executor(address) if address else contextlib.nullcontext() as executor:
@@ -326,6 +327,7 @@ def _watch(folder: Path, out_dir: Path, settings: Any, *, engine: str | None, ke
                 continue
             finally:
                 building.clear()
+                return_memory()  # an idle watch should not hold the last build's peak
             state = "unchanged" if result.unchanged else "built"
             say(f"{path.name}: {state} in {time.monotonic() - started:.1f} s; the feed has "
                 f"{result.feed_episode_count} episode(s)")
