@@ -11,7 +11,7 @@ __all__ = ["VoicePlugin"]
 
 
 class VoicePlugin(WorkerPlugin):
-    """Set up every worker process for speech: one malloc arena (as a local build does); the voice
+    """Set up every worker process for speech: malloc tuned as for a local build (see tune_malloc); the voice
     models are kept per process by the engines themselves, never reloaded per task."""
 
     name = "audiobrief-voices"
