@@ -392,13 +392,7 @@ def _check_alternates(report: CheckReport, where: str, item: Any, enclosure_url:
         if length and (not length.isdigit() or int(length) != path.stat().st_size):
             report.add("error", where, f"alternate {uri}: length {length} but the file has {path.stat().st_size} bytes",
                        "rebuild the feed")
-        from mutagen import File as MutagenFile
-        from mutagen import MutagenError
-
-        try:
-            audio = MutagenFile(str(path))
-        except MutagenError:
-            audio = None
+        audio = _readable_audio(path)
         if audio is None:
             report.add("error", where, f"alternate {uri} is not audio mutagen can read", "rebuild the episode")
             continue
@@ -446,15 +440,21 @@ def _check_requests(report: CheckReport, where: str, url: str, mime: str, fetch:
     report.checked.append("http")
 
 
-def _check_audio(report: CheckReport, where: str, path: Path, loudness: Loudness | None) -> float | None:
+def _readable_audio(path: Path) -> Any | None:
+    """The file as mutagen reads it (its ``info`` has the length), or None when it is not audio mutagen knows."""
     from mutagen import File as MutagenFile
     from mutagen import MutagenError
-    from mutagen.mp3 import MP3, BitrateMode
 
     try:
-        audio = MutagenFile(str(path))
+        return MutagenFile(str(path))
     except MutagenError:
-        audio = None
+        return None
+
+
+def _check_audio(report: CheckReport, where: str, path: Path, loudness: Loudness | None) -> float | None:
+    from mutagen.mp3 import MP3, BitrateMode
+
+    audio = _readable_audio(path)
     if audio is None:
         report.add("error", where, f"{path.name} is not audio mutagen can read", "rebuild the episode")
         return None

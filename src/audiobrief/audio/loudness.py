@@ -136,24 +136,9 @@ class Meter:
 
     def _envelope(self, context: Floats, start: int, stop: int) -> Floats:
         """Per sample of ``context[start:stop]``, the largest magnitude of the 4x oversampled signal there."""
-        out = np.abs(context[start:stop])
-        count = -(-len(out) // _BLOCK)
-        block_peaks = np.pad(out, (0, count * _BLOCK - len(out))).reshape(count, _BLOCK).max(axis=1)
-        self._loudest = max(self._loudest, float(block_peaks.max()))
-        screen = 0.0 if self.every_block else self._loudest / 2
-        runs: list[list[int]] = []  # consecutive loud blocks are oversampled in one go
-        for b in np.flatnonzero(block_peaks >= screen).tolist():
-            if runs and runs[-1][1] == b:
-                runs[-1][1] = b + 1
-            else:
-                runs.append([b, b + 1])
-        for b_first, b_last in runs:
-            first, last = start + b_first * _BLOCK, min(stop, start + b_last * _BLOCK)
-            lo, hi = max(0, first - _MARGIN), min(len(context), last + _MARGIN)
-            peak = out[first - start: last - start]
-            # phase 0 falls on the samples themselves; the others lie between them
-            np.maximum(peak, between_peaks(context[lo:hi], _OVERSAMPLE)[first - lo: last - lo], out=peak)
-        return out
+        if stop > start:
+            self._loudest = max(self._loudest, float(np.abs(context[start:stop]).max()))
+        return _true_peaks(context, start, stop, level=0.0 if self.every_block else self._loudest / 2)
 
     def grains(self) -> tuple[Floats, Floats]:
         """(K-weighted energy, true-peak magnitude) of every grain so far, the last partial one included."""

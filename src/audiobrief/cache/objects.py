@@ -83,7 +83,7 @@ class ObjectStoreCache:
                 self.fs.pipe_file(probe, b"ok")
                 self.fs.rm_file(probe)
         except Exception as exc:
-            raise ConfigError(f"{self.url}: the cache cannot be {'written' if create else 'read'} ({_reason(exc)}); "
+            raise ConfigError(f"{self.url}: the cache cannot be {'written' if create else 'read'} ({error_reason(exc)}); "
                               "check the bucket, the endpoint (AWS_ENDPOINT_URL) and the credentials "
                               "(AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), or use --no-cache") from exc
 
@@ -95,7 +95,7 @@ class ObjectStoreCache:
             self.misses += 1
             return None
         except Exception as exc:
-            log.warning("cache object %s unreadable (%s); synthesizing again", path, _reason(exc))
+            log.warning("cache object %s unreadable (%s); synthesizing again", path, error_reason(exc))
             self.misses += 1
             return None
         spoken = decode(data, segment_id)
@@ -114,7 +114,7 @@ class ObjectStoreCache:
         try:
             self.fs.pipe_file(self._path(key), encode(spoken))  # one PUT of the whole entry
         except Exception as exc:
-            log.warning("cannot write the segment cache at %s (%s); continuing without it", self.url, _reason(exc))
+            log.warning("cannot write the segment cache at %s (%s); continuing without it", self.url, error_reason(exc))
 
     def has(self, key: str) -> bool:
         try:
@@ -160,6 +160,7 @@ class ObjectStoreCache:
         return len(doomed), sum(size for _, size in doomed)
 
 
-def _reason(exc: BaseException) -> str:
+def error_reason(exc: BaseException) -> str:
+    """The first line of what a storage client raised (its messages can run to a whole XML body)."""
     text = str(exc).strip() or type(exc).__name__
     return text.splitlines()[0][:200]

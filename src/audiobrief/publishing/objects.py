@@ -69,11 +69,6 @@ def _md5(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _reason(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0][:200]
-
-
 def cache_control(name: str) -> str:
     """The ``Cache-Control`` of an object: long for content-named media, short for what each build rewrites."""
     return CACHE_LONG if _CONTENT_NAMED.search(name) and name not in SHOW_FILES else CACHE_SHORT
@@ -123,7 +118,7 @@ def publish_to_objects(source: Path, url: str, storage_options: Mapping[str, Any
     :raises PublishError: ``source`` is not a built show, another publish holds the lock, or the store
         refused a request (what was published before is intact: the feed goes last).
     """
-    from ..cache.objects import filesystem
+    from ..cache.objects import error_reason, filesystem
     from ..errors import ConfigError
     from ..serve import content_type
 
@@ -142,7 +137,7 @@ def publish_to_objects(source: Path, url: str, storage_options: Mapping[str, Any
     except PublishError:
         raise
     except Exception as exc:
-        raise PublishError(f"{url}: publishing failed ({_reason(exc)}); what was published before is intact (the "
+        raise PublishError(f"{url}: publishing failed ({error_reason(exc)}); what was published before is intact (the "
                            "feed goes last); check the endpoint (AWS_ENDPOINT_URL) and credentials, and publish "
                            "again") from exc
 
