@@ -368,3 +368,37 @@ def test_a_configured_engine_that_cannot_run_falls_back_to_piper_with_one_line(t
     assert result.episodes[0].duration_ms > 1000
     (notice,) = [r.getMessage() for r in caplog.records if "fallback" in r.getMessage()]
     assert "hibari-tts is not installed" in notice and "speaking with the fallback engine 'piper'" in notice
+
+
+def test_hibari_reads_its_g2p_tables_from_a_copy_in_the_cache(tmp_path, monkeypatch) -> None:
+    """The G2P's tables are kept marshalled in the cache: the second load reads no JSON and says the same
+    as hibari's own G2P; a damaged copy is ignored and written again."""
+    from audiobrief.tts import hibari
+
+    monkeypatch.setenv("AUDIOBRIEF_CACHE_DIR", str(tmp_path))
+    hibari.import_hibari()
+    hibari._repair_front_end()
+    import hibari.g2p as g2p_module
+
+    sentence = "King Charles read the 2024 report on Monday."
+    expected = g2p_module.G2P()(sentence)  # hibari's own, from its JSON files
+    read: list[str] = []
+    real = g2p_module._load_json
+    monkeypatch.setattr(g2p_module, "_load_json", lambda name: read.append(name) or real(name))
+    first = hibari.front_end()
+    (copy,) = (tmp_path / "hibari").glob("g2p-*.marshal")
+    assert {"tagger.json.gz", "lexicon_us_gold.json.gz"} <= set(read)
+    read.clear()
+    second = hibari.front_end()
+    assert read == [] and second(sentence) == first(sentence) == expected
+    copy.write_bytes(b"\x00not marshal")
+    third = hibari.front_end()
+    assert "tagger.json.gz" in read and third(sentence) == expected
+    assert copy.stat().st_size > 1_000_000  # written again, whole
+    read.clear()
+    assert hibari.front_end()(sentence) == expected and read == []
+    stale = copy.with_name("g2p-0123456789abcdef0123.marshal")  # another hibari's or Python's
+    stale.write_bytes(b"old")
+    copy.unlink()
+    hibari.front_end()
+    assert sorted(p.name for p in (tmp_path / "hibari").iterdir()) == [copy.name]

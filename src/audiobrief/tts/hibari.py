@@ -97,10 +97,108 @@ def import_hibari() -> Any:
 def front_end(british: bool = False) -> Any:
     """hibari's text front end (its G2P: text to phonemes) as audiobrief's voices use it, repairs made."""
     import_hibari()
-    from hibari.g2p import G2P
-
     _repair_front_end()
-    return G2P(british=british)
+    return _g2p(british)
+
+
+#: Bumped when what the asset copy holds changes shape.
+_ASSETS_FORMAT = 1
+_g2p_lock = threading.Lock()
+
+
+def _g2p_tables(british: bool) -> list[str]:
+    """The files hibari's G2P reads its tables from, for one accent."""
+    accent = "gb" if british else "us"
+    return [f"lexicon_{accent}_gold.json.gz", f"lexicon_{accent}_silver.json.gz", "tagger.json.gz",
+            "tokenizer_exceptions.json"]
+
+
+def _assets_copy(module: Any, names: list[str]) -> Path | None:
+    """Where the marshal copy of hibari's G2P assets ``names`` lives, named by everything its bytes
+    depend on (the assets' sizes and times, hibari's version, Python's); None when hibari has another layout."""
+    import os
+    import sys
+
+    from ..cache import default_cache_dir
+
+    assets = getattr(module, "ASSETS", None)
+    if not isinstance(assets, str):
+        return None
+    try:
+        stamps = [f"{name}:{(st := os.stat(os.path.join(assets, name))).st_size}:{st.st_mtime_ns}" for name in names]
+    except OSError:
+        return None
+    key = hashlib.sha256("\n".join([str(_ASSETS_FORMAT), metadata.version("hibari-tts"), sys.version, assets,
+                                     *stamps]).encode()).hexdigest()[:20]
+    return default_cache_dir() / "hibari" / f"g2p-{key}.marshal"
+
+
+def _g2p(british: bool) -> Any:
+    """hibari's G2P, its lexicons, tagger and tokenizer tables read from a copy in audiobrief's cache.
+
+    hibari reads them from gzipped JSON: 0.34 s, the longest part of loading the voice, and every cold
+    build and every edit waits for it. The same tables, kept with :mod:`marshal` (builtin types only:
+    nothing in the file can run code), load in 0.13 s. The copy is named by the assets' sizes and
+    times and by hibari's and Python's versions, so it is never stale; one that is missing, unreadable
+    or not what it should be is ignored and written again. The G2P itself is made by hibari's own
+    constructor from the same tables, so it says exactly what hibari would.
+    """
+    import marshal
+    import os
+
+    module: Any = importlib.import_module("hibari.g2p")
+    names = _g2p_tables(british)
+    copy = _assets_copy(module, names)
+    tables: dict[str, Any] = {}
+    if copy is not None:
+        try:
+            loaded = marshal.loads(copy.read_bytes())
+            if isinstance(loaded, dict) and sorted(loaded) == sorted(names):
+                tables = loaded
+        except (OSError, ValueError, EOFError, TypeError):
+            pass
+    fresh: dict[str, Any] = {}
+    with _g2p_lock:
+        original = module._load_json
+
+        def load_json(name: str) -> Any:
+            if name in tables:
+                return tables[name]
+            fresh[name] = data = original(name)  # hibari's constructors only read the tables
+            return data
+
+        module._load_json = load_json
+        try:
+            g2p = module.G2P(british=british)
+        finally:
+            module._load_json = original
+    if copy is not None and not tables and set(names) <= set(fresh):
+        try:
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            partial = copy.with_name(f".{copy.name}.{os.getpid()}.{threading.get_ident()}")
+            partial.write_bytes(marshal.dumps({name: fresh[name] for name in names}))
+            os.replace(partial, copy)
+            _forget_other_copies(module, copy.parent)
+        except OSError as exc:
+            log.debug("could not keep hibari's G2P tables in %s: %s", copy, exc)
+    return g2p
+
+
+def _forget_other_copies(module: Any, folder: Path) -> None:
+    """Delete the copies of another hibari or Python (never the two accents' of this one), and partial
+    writes over an hour old: an upgrade leaves no 11 MB files behind."""
+    import contextlib
+    import time
+
+    current = {_assets_copy(module, _g2p_tables(british)) for british in (False, True)}
+    for path in folder.glob("g2p-*.marshal"):
+        if path not in current:
+            with contextlib.suppress(OSError):
+                path.unlink()
+    for path in folder.glob(".g2p-*"):
+        with contextlib.suppress(OSError):
+            if path.stat().st_mtime < time.time() - 3600:
+                path.unlink()
 
 
 def _model(voice: str) -> Any:
@@ -109,8 +207,10 @@ def _model(voice: str) -> Any:
     onnxruntime sessions are thread-safe, and hibari's G2P keeps no state between calls (its lexicons,
     tagger and tokenizer are only read after loading; the OOV net is made lazily, and two threads
     making it at once would only make it twice). One model instead of one per thread: loading the
-    G2P takes 0.3 s holding the GIL, so two threads loading two of them delayed the first sentence
-    by 0.5-0.75 s (profiled with py-spy on the example brief).
+    G2P from hibari's JSON took 0.3 s holding the GIL, so two threads loading two of them delayed the
+    first sentence by 0.5-0.75 s (profiled with py-spy on the example brief). Loading it meanwhile in
+    another thread than the session was measured too, and starting the whole model while the build
+    plans (0.65 s either way: the plan slowed down as much as the model sped up, both hold the GIL).
     """
     model = _models.get(voice)
     if model is None:
@@ -119,13 +219,12 @@ def _model(voice: str) -> Any:
             if model is None:
                 import_hibari()
                 from hibari import Hibari
-                from hibari.g2p import G2P
 
                 log.info("loading hibari voice %s", voice)
                 # The G2P's lexicons load while onnxruntime builds the session (0.07 s less of the wait)
                 g2p: list[Any] = []
                 _repair_front_end()
-                loader = threading.Thread(target=lambda: g2p.append(G2P(british=bool(_registry()[1][voice].get("british")))),
+                loader = threading.Thread(target=lambda: g2p.append(_g2p(bool(_registry()[1][voice].get("british")))),
                                           name="audiobrief-hibari-g2p")
                 loader.start()
                 try:
