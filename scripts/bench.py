@@ -5,7 +5,10 @@
     .venv/bin/python scripts/bench.py --cluster [--json FILE]
 
 Every figure is measured here, now, as a separate process (wall time, and the process's own peak
-resident memory, VmHWM), so machine speed and noise cancel in the ratios:
+resident memory, VmHWM), so machine speed and noise cancel in the ratios. The raw engines and the
+cold builds run in three rounds, each kind once a round in turn, and the rebuild and the edit three
+times; each figure is the best of its runs (this machine's speed drifts by 10% within minutes, and
+interference only ever adds time):
 
   raw engine    per engine (the default voice, hibari heart, and Piper joe): the engine's own
                 Python API reading the brief's spoken segments in order, the fastest way its API
@@ -64,7 +67,7 @@ PYTHON = sys.executable
 #: today's date, on 2026-11-29, LAME lifted one peak of the example 1.1 dB (the margin is 1 dB) and every cold
 #: build mastered and encoded the episode a second time: 1.93-2.03x the raw engine instead of 1.2-1.3x.
 BENCH_DATE = "2023-09-13"
-COLD_RUNS = 3  # cold builds of each kind (with and without the Opus alternate): the best counts
+COLD_RUNS = 3  # rounds of every raw engine and cold build in turn (and rebuilds, edits): the best of each counts
 BATCH = ["cut-off.txt", "facts-only.txt", "forum-repost.txt", "lite-variants.txt", "many-narratives.txt",
          "markdown.md", "one-narrative.txt", "social-post.txt", "story-page.txt", "yaml-brief.yaml"]
 
@@ -382,37 +385,50 @@ def main() -> int:
         global INSTALLED
         first_cold = run(audiobrief("build", str(brief), "--out", str(work / "first")), work / "installed", seed=False)
         INSTALLED = work / "installed"
-        # raw engines: hibari both ways (the faster is the floor), then Piper
-        raw_one = run([PYTHON, "-c", RAW, "hibari", str(text), str(work / "raw-h1.mp3"), "one-model"], cold_cache)
-        raw_two = run([PYTHON, "-c", RAW, "hibari", str(text), str(work / "raw-h2.mp3"), "two-models"], cold_cache)
-        raw_shared = run([PYTHON, "-c", RAW, "hibari", str(text), str(work / "raw-h3.mp3"), "shared-model"], cold_cache)
-        raw = min(raw_one, raw_two, raw_shared, key=lambda r: r.seconds)
-        raw_low_mb = min(r.peak_mb for r in (raw_one, raw_two, raw_shared))
         no_opus = work / "no-opus.toml"
         no_opus.write_text("[audio]\nalternates = []\n")
-        # Cold builds with and without the Opus alternate, taken in turn, best of three each (a single run
-        # moved by up to 0.4 s here, enough to swing the Opus figure from -9% to +15%). Each starts from an
-        # empty cache and folder; the last cold build with Opus leaves the show the rebuild and edit use.
+        # Rounds, each with every raw engine and every cold build in turn, and the best of each kind counts: this
+        # machine's speed drifts by 10% within minutes, and a slowdown only ever adds time, so a ratio of two single
+        # runs taken a minute apart said more about the drift than about the build (Piper's moved from 1.11 to
+        # 1.26 between runs of the same code). Each cold build starts from an empty segment cache and folder; the
+        # last round's cold build with Opus leaves the show the rebuild and edit use.
+        raws: dict[str, list[Run]] = {"one-model": [], "two-models": [], "shared-model": []}
         colds: list[Run] = []
         mp3_onlies: list[Run] = []
+        raw_pipers: list[Run] = []
+        cold_pipers: list[Run] = []
         for _ in range(COLD_RUNS):
-            for folder in (work / "show", work / "show-mp3", cold_cache, work / "cache-4"):
+            for folder in (work / "show", work / "show-mp3", work / "show-piper", cold_cache, cache3, work / "cache-4"):
                 shutil.rmtree(folder, ignore_errors=True)
+            for mode, kept in raws.items():
+                kept.append(run([PYTHON, "-c", RAW, "hibari", str(text), str(work / f"raw-{mode}.mp3"), mode], cold_cache))
             mp3_onlies.append(run(audiobrief("build", str(brief), "--out", str(work / "show-mp3"), "--config",
                                              str(no_opus)), work / "cache-4"))
             colds.append(run(audiobrief("build", str(brief), "--out", str(work / "show")), cold_cache))
-        cold = min(colds, key=lambda r: r.seconds)
-        cold_mp3_only = min(mp3_onlies, key=lambda r: r.seconds)
-        raw_piper = run([PYTHON, "-c", RAW, "piper", str(text), str(work / "raw-p.mp3"), "-"], cold_cache)
-        cold_piper = run(audiobrief("build", str(brief), "--out", str(work / "show-piper"), "--engine", "piper"), cache3)
-        rebuild = run(audiobrief("build", str(brief), "--out", str(work / "show")), cold_cache)
+            raw_pipers.append(run([PYTHON, "-c", RAW, "piper", str(text), str(work / "raw-p.mp3"), "-"], cold_cache))
+            cold_pipers.append(run(audiobrief("build", str(brief), "--out", str(work / "show-piper"), "--engine",
+                                              "piper"), cache3))
+
+        def best(runs: list[Run]) -> Run:
+            return min(runs, key=lambda r: r.seconds)
+
+        raw_one, raw_two, raw_shared = (best(raws[mode]) for mode in raws)
+        raw = min(raw_one, raw_two, raw_shared, key=lambda r: r.seconds)
+        raw_low_mb = min(r.peak_mb for runs in raws.values() for r in runs)
+        cold, cold_mp3_only, raw_piper, cold_piper = best(colds), best(mp3_onlies), best(raw_pipers), best(cold_pipers)
+        rebuild = best([run(audiobrief("build", str(brief), "--out", str(work / "show")), cold_cache)
+                        for _ in range(COLD_RUNS)])
         original = brief.read_text(encoding="utf-8")
         edited = original.replace("There were no reports of damage to vessels or aircraft.",
                                   "No damage to ships or aircraft was reported.")
         if edited == original:  # another brief: edit its first full stop
             edited = original.replace(".", "!", 1)
+        edits = []
+        for k in range(COLD_RUNS):  # the fact edited, then back, then edited again: each build an edit
+            brief.write_text(edited if k % 2 == 0 else original, encoding="utf-8")
+            edits.append(run(audiobrief("build", str(brief), "--out", str(work / "show")), cold_cache))
+        edit = best(edits)
         brief.write_text(edited, encoding="utf-8")
-        edit = run(audiobrief("build", str(brief), "--out", str(work / "show")), cold_cache)
         jobs1 = run(audiobrief("build", str(brief), "--out", str(work / "j1"), "--jobs", "1", "--no-cache"), cold_cache)
         jobs2 = run(audiobrief("build", str(brief), "--out", str(work / "j2"), "--jobs", "2", "--no-cache"), cold_cache)
         figures |= {
