@@ -187,8 +187,8 @@ def encode_episode(timeline: Timeline, out_path: Path, settings: AudioSettings, 
             # octave do): master again under a ceiling lowered by the overshoot.
             log.info("%s: true peak %.1f dB over the ceiling after encoding; mastering again under a lower one",
                      out_path.name, overshoot)
-            plan = plan_master(at_episode_rate(), rate, settings.target_lufs + loss_lu - error,
-                               settings.true_peak_dbtp - overshoot - 0.3)
+            # on the grains already measured: the same plan as mastering the whole again, without its 0.6 s
+            plan = plan.resolve(settings.target_lufs + loss_lu - error, settings.true_peak_dbtp - overshoot - 0.3)
             continue
         log.info("%s: %.1f LU off target after encoding; encoding again with the gain corrected", out_path.name, error)
         plan = replace(plan, grain_gain=plan.grain_gain * 10 ** (-error / 20))

@@ -71,6 +71,16 @@ class Master:
     rate_hz: int
     estimate: Loudness
     """Loudness and true peak the plan expects (confirmed on the encoded file)."""
+    energy: Floats
+    """K-weighted energy of every grain of the compressed samples (before the gain)."""
+    peaks: Floats
+    """True-peak magnitude of every grain of the compressed samples (before the gain)."""
+
+    def resolve(self, target_lufs: float, true_peak_ceiling_dbtp: float) -> Master:
+        """The plan for other targets, worked out on the grains alone: what :func:`plan_master` would give for
+        them, without compressing and metering the episode again (0.57 s for 3 minutes)."""
+        return _solve(self.compressed, self.energy, self.peaks, self.grain, self.rate_hz, target_lufs,
+                      true_peak_ceiling_dbtp)
 
     def chunks(self) -> Iterator[Floats]:
         """The mastered samples, a piece at a time."""
@@ -121,7 +131,8 @@ class MasterAnalysis:
         """The plan, once the last piece was added (see :func:`plan_master`)."""
         self._compress(self._resampler.flush(), final=True)
         compressed, self._parts = tuple(self._parts), []
-        return _solve(compressed, self._meter, self.rate_hz, target_lufs, true_peak_ceiling_dbtp)
+        energy, peaks = self._meter.grains()
+        return _solve(compressed, energy, peaks, self._meter.grain, self.rate_hz, target_lufs, true_peak_ceiling_dbtp)
 
 
 def plan_master(samples: Floats, rate_hz: int, target_lufs: float, true_peak_ceiling_dbtp: float) -> Master:
@@ -134,17 +145,17 @@ def plan_master(samples: Floats, rate_hz: int, target_lufs: float, true_peak_cei
     for start in range(0, len(compressed), CHUNK):
         meter.add(compressed[start:start + CHUNK])
     pieces = tuple(compressed[start:start + CHUNK] for start in range(0, len(compressed), CHUNK))
-    return _solve(pieces, meter, rate_hz, target_lufs, true_peak_ceiling_dbtp)
-
-
-def _solve(compressed: tuple[npt.NDArray[np.float32], ...], meter: Meter, rate_hz: int, target_lufs: float,
-           true_peak_ceiling_dbtp: float) -> Master:
     energy, peaks = meter.grains()
+    return _solve(pieces, energy, peaks, meter.grain, rate_hz, target_lufs, true_peak_ceiling_dbtp)
+
+
+def _solve(compressed: tuple[npt.NDArray[np.float32], ...], energy: Floats, peaks: Floats, grain: int, rate_hz: int,
+           target_lufs: float, true_peak_ceiling_dbtp: float) -> Master:
     loudness = gated_loudness(energy, rate_hz)
     if not math.isfinite(loudness) or loudness < -60:
         raise AudioError(f"the assembled audio is silent ({loudness:.1f} LUFS); the engine produced no speech")
     ceiling = 10 ** ((true_peak_ceiling_dbtp - _ENCODE_MARGIN_DB) / 20)
-    radius = max(1, round(_LIMITER_MS * rate_hz / 1000 / meter.grain))
+    radius = max(1, round(_LIMITER_MS * rate_hz / 1000 / grain))
     gain_db = target_lufs - loudness
     curve = np.ones(len(energy))
     estimate = loudness
@@ -165,4 +176,4 @@ def _solve(compressed: tuple[npt.NDArray[np.float32], ...], meter: Meter, rate_h
             f"could not reach {target_lufs} LUFS under {true_peak_ceiling_dbtp} dBTP "
             f"(got {estimate:.1f} LUFS); lower target_lufs or raise true_peak_dbtp"
         )
-    return Master(compressed, curve, meter.grain, rate_hz, Loudness(estimate, peak))
+    return Master(compressed, curve, grain, rate_hz, Loudness(estimate, peak), energy, peaks)
