@@ -244,6 +244,21 @@ def test_one_pass_mastering_meets_loudness_and_true_peak(target: float, ceiling:
     assert result.true_peak_dbtp <= ceiling - 0.5
 
 
+@pytest.mark.parametrize("threaded", [False, True], ids=["metered inline", "metered on its own thread"])
+def test_mastering_analysed_while_speaking_is_the_plan_of_the_whole(threaded: bool) -> None:
+    from audiobrief.audio.dsp import resample
+    from audiobrief.audio.master import MasterAnalysis
+
+    pcm = (_speech_like(20, rate=24000) * 32767).astype("<i2")
+    analysis = MasterAnalysis(24000, 44100, threaded=threaded)
+    for start in range(0, len(pcm), 7001):  # pieces of any size, as segments arrive
+        analysis.add_pcm(pcm[start:start + 7001].tobytes())
+    streamed = analysis.finish(-16.0, -1.0)
+    whole = plan_master(resample(pcm / 32768.0, 24000, 44100).astype(np.float32), 44100, -16.0, -1.0)
+    assert np.array_equal(streamed.grain_gain, whole.grain_gain) and streamed.estimate == whole.estimate
+    assert np.array_equal(np.concatenate(list(streamed.chunks())), np.concatenate(list(whole.chunks())))
+
+
 def test_a_plan_worked_out_again_on_its_grains_is_the_plan_for_the_new_targets() -> None:
     x = _speech_like(20)
     again = plan_master(x, 22050, -16.0, -1.0).resolve(-15.5, -2.4)

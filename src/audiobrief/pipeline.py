@@ -251,7 +251,9 @@ def _master(plan: EpisodePlan, renderer: Renderer, settings: Settings, tmp: Path
         if builder is None:
             builder = TimelineBuilder(plan.script, settings.audio, spoken.sample_rate_hz)
             if builder.streamable:
-                analysis = MasterAnalysis(spoken.sample_rate_hz, settings.audio.sample_rate_hz)
+                # its metering on a core of its own when speech leaves one free (an edit, a digest of built briefs)
+                free = renderer.speaking() < len(os.sched_getaffinity(0))
+                analysis = MasterAnalysis(spoken.sample_rate_hz, settings.audio.sample_rate_hz, threaded=free)
         builder.add(s.segment, spoken)
         if analysis is not None:
             analysis.add_pcm(builder.take())

@@ -254,6 +254,10 @@ class Renderer:
         """Whether every synthesis submitted so far has finished."""
         return all(future.done() for future in self._futures.values())
 
+    def speaking(self) -> int:
+        """How many syntheses submitted so far have not finished (queued or running)."""
+        return sum(not future.done() for future in self._futures.values())
+
     def release_engines(self) -> None:
         """Let engines unload their models (those that can), once nothing more is to be synthesized."""
         for engine in {id(e): e for e in self.engines.values()}.values():
