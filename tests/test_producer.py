@@ -137,6 +137,52 @@ def test_watch_stopped_mid_build_finishes_that_brief_and_a_second_signal_stops_a
     assert _episodes(out / "feed.xml") == 1  # the feed as it was: nothing half-published
 
 
+def test_watch_keeps_its_voice_loaded_from_one_edit_to_the_next(tmp_path: Path) -> None:
+    """The default voice is loaded once, for the first brief, and speaks the producer's edits without loading again."""
+    briefs, out = tmp_path / "briefs", tmp_path / "out"
+    briefs.mkdir()
+    brief = briefs / "library.txt"
+    text = (DATA / "briefs" / "facts-only.txt").read_text(encoding="utf-8")
+    brief.write_text(text, encoding="utf-8")
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "AUDIOBRIEF_CACHE_DIR": str(tmp_path / "cache")}
+    proc = subprocess.Popen([sys.executable, "-m", "audiobrief", "-v", "watch", str(briefs), "--out", str(out),
+                             "--debounce", "100"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env)
+    try:
+        assert proc.stdout is not None
+        assert "library.txt: built" in proc.stdout.readline()
+        assert "watching" in proc.stdout.readline()
+        for edit in ("on Saturdays", "on weekdays"):  # each edit a sentence nothing has spoken yet
+            text = re.sub(r"on (Sundays|Saturdays|weekdays)", edit, text, count=1)
+            brief.write_text(text, encoding="utf-8")
+            assert "library.txt: built" in proc.stdout.readline()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = _communicate(proc)
+    assert proc.returncode == 0, stderr
+    assert stderr.count("loading hibari voice heart") == 1, stderr
+    assert _episodes(out / "feed.xml") == 1 and "weekdays" in next(out.glob("library-*.txt")).read_text()
+
+
+def test_a_watch_lets_its_voices_go_once_idle() -> None:
+    from audiobrief.cli.building import IdleVoices
+
+    now = [0.0]
+    released: list[float] = []
+    voices = IdleVoices(300, lambda: released.append(now[0]) or 1, clock=lambda: now[0])
+    assert voices.tick() == 0  # nothing built yet: nothing to let go
+    voices.built()
+    now[0] = 299.0
+    assert voices.tick() == 0 and released == []
+    voices.built()  # another build: the wait starts again
+    now[0] = 598.0
+    assert voices.tick() == 0
+    now[0] = 599.0
+    assert voices.tick() == 1 and released == [599.0]
+    now[0] = 2000.0
+    assert voices.tick() == 0 and released == [599.0]  # let go once
+
+
 def test_build_json_prints_the_result_for_scripts_and_quiet_prints_nothing(tmp_path: Path) -> None:
     import json
 

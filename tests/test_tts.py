@@ -402,3 +402,16 @@ def test_hibari_reads_its_g2p_tables_from_a_copy_in_the_cache(tmp_path, monkeypa
     copy.unlink()
     hibari.front_end()
     assert sorted(p.name for p in (tmp_path / "hibari").iterdir()) == [copy.name]
+
+
+def test_release_voices_unloads_every_loaded_model_and_imports_no_engine() -> None:
+    import sys
+
+    from audiobrief.tts import hibari, release_voices
+
+    list(get_engine("hibari").synthesize("One."))
+    assert hibari.loaded_voices() == 1
+    gtts_loaded = "audiobrief.tts.gtts" in sys.modules
+    assert release_voices() >= 1 and hibari.loaded_voices() == 0
+    assert ("audiobrief.tts.gtts" in sys.modules) == gtts_loaded
+    assert release_voices() == 0

@@ -237,7 +237,7 @@ def _warm_up() -> None:
 
 
 def _master(plan: EpisodePlan, renderer: Renderer, settings: Settings, tmp: Path, artwork: Callable[[], tuple[bytes, str]],
-            previous: Episode | None, number: int, templates_dir: str | Path | None) -> Episode:
+            previous: Episode | None, number: int, templates_dir: str | Path | None, *, keep_voices: bool = False) -> Episode:
     from .audio import EpisodeTags, MasterAnalysis, TimelineBuilder, encode_episode
     from .publishing.notes import render_digest_notes, render_show_notes
     from .transcript import write_transcripts
@@ -258,7 +258,7 @@ def _master(plan: EpisodePlan, renderer: Renderer, settings: Settings, tmp: Path
         if analysis is not None:
             analysis.add_pcm(builder.take())
     assert builder is not None
-    if renderer.idle():
+    if renderer.idle() and not keep_voices:
         # Speech is done: the model's memory is not needed while mastering (no new peak).
         renderer.release_engines()
     timeline = builder.finish()
@@ -349,6 +349,7 @@ def build(
     wait: bool = True,
     language: str | None = None,
     through_cache: bool = False,
+    keep_voices: bool = False,
 ) -> BuildResult:
     """Build one episode per brief (or one digest of them all) into ``out_dir`` and rebuild the feed.
 
@@ -370,6 +371,9 @@ def build(
     :param language: the language of every brief (``--language``); default: each brief's, else the show's.
     :param through_cache: the executor's workers store each segment in ``cache`` (which they must share)
         and the build reads it from there, instead of the audio coming back with each task.
+    :param keep_voices: leave the voices' models loaded once speech is done, for the next build in this
+        process (``watch``; release them with :func:`audiobrief.tts.release_voices`); by default they are
+        let go before mastering, so they do not add to the build's peak memory.
     :returns: what was published.
     :raises AudiobriefError: any stage failed; nothing published before is changed.
 
@@ -407,6 +411,7 @@ def _build(
     wait: bool,
     language: str | None,
     through_cache: bool,
+    keep_voices: bool,
 ) -> BuildResult:
     notify = progress or (lambda event: None)
     if templates_dir is not None:
@@ -422,7 +427,7 @@ def _build(
     input_keys = [inputs_key(group, templates_dir, context) for group in groups]
     with changing_folder(out, settings, command="build", move_to=move_to, wait=wait) as publication:
         job = BuildJob(out, settings, voicing, publication, notify, templates_dir=templates_dir, published=published,
-                       keep=keep, digest_title=digest_title, language=language)
+                       keep=keep, digest_title=digest_title, language=language, keep_voices=keep_voices)
         return _build_locked(job, files, input_keys, cache=cache, jobs=jobs, executor=executor,
                              through_cache=through_cache)
 
@@ -442,6 +447,7 @@ class BuildJob:
     keep: int | None = None
     digest_title: str | None = None
     language: str | None = None
+    keep_voices: bool = False
 
 
 @dataclass(slots=True)
@@ -604,7 +610,8 @@ def master_stage(job: BuildJob, plans: Plans, renderer: Renderer, tmp: Path) -> 
         if previous is None:
             number += 1
         job.notify(ProgressEvent(Stage.MASTERING, plan.id, detail=plan.title))
-        episode = replace(_master(plan, renderer, settings, tmp, artwork, previous, number, job.templates_dir),
+        episode = replace(_master(plan, renderer, settings, tmp, artwork, previous, number, job.templates_dir,
+                                  keep_voices=job.keep_voices),
                           inputs_key=plans.keys_of[plan.id])
         made.episodes, replaced = store.upsert(made.episodes, episode)
         if replaced is not None:

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,8 @@ from .app import (
     templates_option,
     tune_malloc,
 )
+
+log = logging.getLogger(__name__)
 
 
 class _BuildDisplay:
@@ -271,6 +274,32 @@ def watch(folder: Path, out_dir: Path, engine: str | None, base_url: str | None,
                templates=templates, language=language, executor=executor)
 
 
+#: How long an idle watch keeps its voices loaded: the producer's next edit is spoken without loading a
+#: model (0.25-0.4 s), and a watch that waits hours for the next brief gives the memory back.
+VOICE_IDLE_S = 300.0
+
+
+class IdleVoices:
+    """The voices a watch keeps loaded between builds, let go once no build has run for ``idle_s`` seconds."""
+
+    def __init__(self, idle_s: float, release: Callable[[], int], clock: Callable[[], float] | None = None) -> None:
+        import time
+
+        self.idle_s, self._release, self._clock = idle_s, release, clock or time.monotonic
+        self._last: float | None = None
+
+    def built(self) -> None:
+        """A build just ended (its voices may be loaded)."""
+        self._last = self._clock()
+
+    def tick(self) -> int:
+        """Let the voices go if the last build ended ``idle_s`` ago: how many were loaded (0: kept or none)."""
+        if self._last is None or self._clock() - self._last < self.idle_s:
+            return 0
+        self._last = None
+        return self._release()
+
+
 def _watch(folder: Path, out_dir: Path, settings: Any, *, engine: str | None, keep: int | None, jobs: int | None,
            debounce_ms: int, templates: Path | None, language: str | None, executor: Any) -> None:
     """The watch loop of ``watch`` (its docstring), on ``executor`` (None: this machine)."""
@@ -284,6 +313,9 @@ def _watch(folder: Path, out_dir: Path, settings: Any, *, engine: str | None, ke
     from ..brief import PARSERS
     from ..inputs import brief_paths
     from ..pipeline import build as run_build
+    from ..tts import release_voices
+
+    voices = IdleVoices(VOICE_IDLE_S, release_voices)
 
     # Ctrl-C (SIGINT) or a service manager's SIGTERM: stop at once when waiting, after the brief being
     # built otherwise, and at once on a second one. A build cut anywhere is safe (publication is atomic),
@@ -321,12 +353,14 @@ def _watch(folder: Path, out_dir: Path, settings: Any, *, engine: str | None, ke
             try:
                 result = run_build([path], out_dir, settings, engine_name=engine, keep=keep, language=language,
                                    templates_dir=templates or settings.templates_dir,
-                                   cache=segment_cache(settings, None, False), jobs=jobs, executor=executor)
+                                   cache=segment_cache(settings, None, False), jobs=jobs, executor=executor,
+                                   keep_voices=True)
             except AudiobriefError as exc:
                 click.echo(f"{time.strftime('%H:%M:%S')} Error: {exc}", err=True)  # the watch goes on
                 continue
             finally:
                 building.clear()
+                voices.built()
                 return_memory()  # an idle watch should not hold the last build's peak
             state = "unchanged" if result.unchanged else "built"
             say(f"{path.name}: {state} in {time.monotonic() - started:.1f} s; the feed has "
@@ -343,6 +377,9 @@ def _watch(folder: Path, out_dir: Path, settings: Any, *, engine: str | None, ke
                                         yield_on_timeout=True, rust_timeout=500, stop_event=stop):
             if stop.is_set():
                 break
+            if voices.tick():
+                return_memory()
+                log.info("let the voices go after %.0f s without a build", VOICE_IDLE_S)
             if not watching:
                 # The watcher runs from here on: catch what changed while the first build ran.
                 watching = True

@@ -18,7 +18,8 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from ..errors import AudiobriefError
 
-__all__ = ["ENGINES", "AudioChunk", "EngineStatus", "TTSEngine", "engine_class", "engine_statuses", "get_engine"]
+__all__ = ["ENGINES", "AudioChunk", "EngineStatus", "TTSEngine", "engine_class", "engine_statuses", "get_engine",
+           "release_voices"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +93,21 @@ def onnx_runtime() -> str:
         return f"ort={metadata.version('onnxruntime')}"
     except metadata.PackageNotFoundError:  # a build that ships onnxruntime under another name
         return "ort=unknown"
+
+
+def release_voices() -> int:
+    """Unload the models of every engine this process loaded (``watch`` keeps them between builds, and lets
+    them go once it has been idle a while); returns how many were loaded. Imports no engine."""
+    import sys
+
+    released = 0
+    for target in ENGINES.values():
+        module = sys.modules.get(target.partition(":")[0])
+        loaded, release = getattr(module, "loaded_voices", None), getattr(module, "release_models", None)
+        if callable(loaded) and callable(release):
+            released += loaded()
+            release()
+    return released
 
 
 def engine_class(name: str) -> Any:

@@ -238,6 +238,12 @@ def _model(voice: str) -> Any:
     return model
 
 
+def release_models() -> None:
+    """Unload every hibari model this process holds (the next synthesis loads its voice again)."""
+    with _loading:
+        _models.clear()
+
+
 def loaded_voices() -> int:
     """How many hibari models this process has loaded (0 when every segment came from the cache)."""
     return len(_models)
@@ -350,8 +356,7 @@ class HibariEngine:
 
     def release(self) -> None:
         """Unload every hibari model this process holds."""
-        with _loading:
-            _models.clear()
+        release_models()
 
     def synthesize(self, text: str) -> Iterator[AudioChunk]:
         """Yield one 24 kHz chunk per sentence hibari finds in ``text``."""

@@ -62,6 +62,14 @@ def loaded_voices() -> int:
     return _load_voice.cache_info().currsize
 
 
+def release_models() -> None:
+    """Unload every Piper model this process holds (the next synthesis loads its voice again)."""
+    import gc
+
+    _load_voice.cache_clear()
+    gc.collect()
+
+
 class PiperEngine:
     """Piper neural TTS. ``voice`` is ``joe`` (bundled, default) or a path to a ``.onnx`` model.
 
@@ -140,10 +148,7 @@ class PiperEngine:
         The model and onnxruntime's arena take ~450 MB; releasing them once speech is done keeps
         mastering from adding to the build's peak memory.
         """
-        import gc
-
-        _load_voice.cache_clear()
-        gc.collect()
+        release_models()
 
     def synthesize(self, text: str) -> Iterator[AudioChunk]:
         """Yield one chunk per sentence Piper finds in ``text``."""
