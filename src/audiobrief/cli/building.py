@@ -255,7 +255,8 @@ def watch(folder: Path, out_dir: Path, engine: str | None, base_url: str | None,
 
     Each brief is built on its own, so one that fails is reported in one line and the others
     still publish; unchanged briefs cost nothing (see build). A removed brief's episode stays in
-    the feed (withdraw it with `audiobrief remove`).
+    the feed (withdraw it with `audiobrief remove`). The voices stay loaded between builds, so an
+    edit is spoken at once, until the watch has been idle for 5 minutes.
 
     \b
     Examples:
