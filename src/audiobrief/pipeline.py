@@ -58,7 +58,6 @@ __all__ = ["BuildResult", "ProgressEvent", "build", "changing_folder", "create_e
 log = logging.getLogger(__name__)
 
 
-
 @dataclass(frozen=True, slots=True)
 class BuildResult:
     """What a build published."""

@@ -252,7 +252,7 @@ class Renderer:
 
     def idle(self) -> bool:
         """Whether every synthesis submitted so far has finished."""
-        return all(future.done() for future in self._futures.values())
+        return self.speaking() == 0
 
     def speaking(self) -> int:
         """How many syntheses submitted so far have not finished (queued or running)."""

@@ -144,7 +144,6 @@ def _g2p(british: bool) -> Any:
     constructor from the same tables, so it says exactly what hibari would.
     """
     import marshal
-    import os
 
     module: Any = importlib.import_module("hibari.g2p")
     names = _g2p_tables(british)
@@ -173,11 +172,11 @@ def _g2p(british: bool) -> Any:
         finally:
             module._load_json = original
     if copy is not None and not tables and set(names) <= set(fresh):
+        from ..publishing.store import atomic_write
+
         try:
             copy.parent.mkdir(parents=True, exist_ok=True)
-            partial = copy.with_name(f".{copy.name}.{os.getpid()}.{threading.get_ident()}")
-            partial.write_bytes(marshal.dumps({name: fresh[name] for name in names}))
-            os.replace(partial, copy)
+            atomic_write(copy, marshal.dumps({name: fresh[name] for name in names}))
             _forget_other_copies(module, copy.parent)
         except OSError as exc:
             log.debug("could not keep hibari's G2P tables in %s: %s", copy, exc)
@@ -185,8 +184,8 @@ def _g2p(british: bool) -> Any:
 
 
 def _forget_other_copies(module: Any, folder: Path) -> None:
-    """Delete the copies of another hibari or Python (never the two accents' of this one), and partial
-    writes over an hour old: an upgrade leaves no 11 MB files behind."""
+    """Delete the copies of another hibari or Python (never the two accents' of this one), and temporary
+    files over an hour old (a write cut by a crash): an upgrade leaves no 11 MB files behind."""
     import contextlib
     import time
 
@@ -208,9 +207,9 @@ def _model(voice: str) -> Any:
     tagger and tokenizer are only read after loading; the OOV net is made lazily, and two threads
     making it at once would only make it twice). One model instead of one per thread: loading the
     G2P from hibari's JSON took 0.3 s holding the GIL, so two threads loading two of them delayed the
-    first sentence by 0.5-0.75 s (profiled with py-spy on the example brief). Loading it meanwhile in
-    another thread than the session was measured too, and starting the whole model while the build
-    plans (0.65 s either way: the plan slowed down as much as the model sped up, both hold the GIL).
+    first sentence by 0.5-0.75 s (profiled with py-spy on the example brief). Starting the model while
+    the build plans was measured and not kept: both hold the GIL, so the plan slowed down as much as
+    the model sped up (the first sentence started at 0.65 s either way).
     """
     model = _models.get(voice)
     if model is None:
